@@ -1,0 +1,20 @@
+"""ComfyUI node wrappers (V3 schema). Thin: they convert types, report progress and call the
+core packages. Imported only inside ComfyUI."""
+from __future__ import annotations
+
+from comfy_api.latest import ComfyExtension, io
+
+from .common import register_model_folder
+from .nodes_pose_io import DrawSkeleton, Load2DPose, PoseKeypointTo2DPose
+
+NODES: list[type[io.ComfyNode]] = [Load2DPose, PoseKeypointTo2DPose, DrawSkeleton]
+
+
+class FinePhysExtension(ComfyExtension):
+    def __init__(self) -> None:
+        # ComfyUI 0.3.75 never calls on_load, so the model folder is registered here, when
+        # the entry point builds the extension at start-up.
+        register_model_folder()
+
+    async def get_node_list(self) -> list[type[io.ComfyNode]]:
+        return NODES

@@ -1,0 +1,175 @@
+"""Node wrappers that bring 2D poses into a graph and draw them."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from comfy_api.latest import io
+
+from ..skeleton.errors import PoseDataError
+from ..skeleton.pose_files import load_pose_file
+from ..skeleton.pose_keypoint import frames_to_sequence, sequence_to_frames
+from ..skeleton.render import render_sequence
+from .common import file_fingerprint, list_input_files, optional_size, progress, resolve_input_path, user_error
+from .types import CATEGORY, Pose2D, PoseKeypoint
+
+POSE_FILE_EXTENSIONS = {".json", ".npz"}
+
+
+class Load2DPose(io.ComfyNode):
+    """Pose file -> 2D pose sequence: the paper's "2D skeleton instead of video"."""
+
+    DISPLAY = "FinePhys Load 2D Pose"
+
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        return io.Schema(
+            node_id="FinePhys_Load2DPose",
+            display_name=cls.DISPLAY,
+            category=CATEGORY,
+            description=(
+                "Loads a 2D skeleton sequence from a file in ComfyUI's input folder: "
+                "POSE_KEYPOINT JSON (comfyui_controlnet_aux), a folder of OpenPose per-frame "
+                "JSON files, or a FinePhys .npz. Converts it to the H36M-17 skeleton."
+            ),
+            inputs=[
+                io.Combo.Input(
+                    "pose_file",
+                    options=list_input_files(POSE_FILE_EXTENSIONS, include_json_folders=True),
+                    tooltip="A .json or .npz pose file, or a folder of OpenPose .json frames "
+                    "(trailing '/'), from ComfyUI's input folder; '[sample]' entries ship with "
+                    "FinePhys.",
+                ),
+                io.Float.Input(
+                    "fps", default=30.0, min=1.0, max=240.0, step=0.5,
+                    tooltip="Frame rate of the sequence (JSON files carry none; a FinePhys .npz "
+                    "keeps its own).",
+                ),
+                io.Combo.Input(
+                    "person", options=["first", "largest"], default="first",
+                    tooltip="Which person to take in frames with several: the first listed, or "
+                    "the one with the largest bounding box.",
+                ),
+                io.Int.Input(
+                    "image_width", default=0, min=0, max=16384,
+                    tooltip="Image width in pixels, only for OpenPose files without a canvas "
+                    "size (0: use the file's).",
+                ),
+                io.Int.Input(
+                    "image_height", default=0, min=0, max=16384,
+                    tooltip="Image height in pixels, only for OpenPose files without a canvas "
+                    "size (0: use the file's).",
+                ),
+            ],
+            outputs=[
+                Pose2D.Output("pose_2d", tooltip="H36M-17 pixels with per-joint confidence."),
+                PoseKeypoint.Output(
+                    "pose_keypoint", tooltip="The same poses as POSE_KEYPOINT for ControlNet nodes."
+                ),
+                io.Int.Output("frame_count"),
+            ],
+        )
+
+    @classmethod
+    def execute(cls, pose_file: str, fps: float, person: str, image_width: int,
+                image_height: int) -> io.NodeOutput:
+        size = None
+        if image_width > 0 and image_height > 0:
+            size = (image_width, image_height)
+        try:
+            path = resolve_input_path(pose_file)
+            seq = load_pose_file(path, fps=fps, person=0 if person == "first" else "largest",
+                                 image_size=size)
+        except PoseDataError as exc:
+            raise user_error(cls.DISPLAY, exc) from None
+        return io.NodeOutput(seq, sequence_to_frames(seq), seq.num_frames)
+
+    @classmethod
+    def fingerprint_inputs(cls, pose_file: str, **_) -> str:
+        # The file's content may change under the same name: re-run when it does.
+        try:
+            return file_fingerprint(resolve_input_path(pose_file))
+        except PoseDataError:
+            return pose_file
+
+
+class PoseKeypointTo2DPose(io.ComfyNode):
+    """POSE_KEYPOINT from other node packs -> our 2D pose sequence."""
+
+    DISPLAY = "FinePhys POSE_KEYPOINT to 2D Pose"
+
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        return io.Schema(
+            node_id="FinePhys_PoseKeypointTo2DPose",
+            display_name=cls.DISPLAY,
+            category=CATEGORY,
+            description="Converts POSE_KEYPOINT (e.g. from DWPose / OpenPose preprocessors) to "
+            "a FinePhys H36M-17 pose sequence.",
+            inputs=[
+                PoseKeypoint.Input("pose_keypoint", tooltip="One entry per frame, OpenPose-18 "
+                                   "or BODY_25 people, with canvas size."),
+                io.Float.Input("fps", default=30.0, min=1.0, max=240.0, step=0.5,
+                               tooltip="Frame rate of the sequence."),
+                io.Combo.Input("person", options=["first", "largest"], default="first",
+                               tooltip="Which person to take in frames with several."),
+            ],
+            outputs=[Pose2D.Output("pose_2d")],
+        )
+
+    @classmethod
+    def execute(cls, pose_keypoint, fps: float, person: str) -> io.NodeOutput:
+        try:
+            seq = frames_to_sequence(pose_keypoint, fps=fps,
+                                     person=0 if person == "first" else "largest",
+                                     source="POSE_KEYPOINT")
+        except PoseDataError as exc:
+            raise user_error(cls.DISPLAY, exc) from None
+        return io.NodeOutput(seq)
+
+
+class DrawSkeleton(io.ComfyNode):
+    """2D pose sequence -> IMAGE batch in OpenPose colours (pose map or overlay)."""
+
+    DISPLAY = "FinePhys Draw Skeleton"
+
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        return io.Schema(
+            node_id="FinePhys_DrawSkeleton",
+            display_name=cls.DISPLAY,
+            category=CATEGORY,
+            description="Draws the skeleton of every frame in OpenPose colours, on black (a "
+            "ControlNet-style pose map) or over the given frames (an overlay).",
+            inputs=[
+                Pose2D.Input("pose_2d", tooltip="The 2D pose sequence to draw."),
+                io.Int.Input("width", default=0, min=0, max=4096,
+                             tooltip="Output width in pixels (0: the pose's image width)."),
+                io.Int.Input("height", default=0, min=0, max=4096,
+                             tooltip="Output height in pixels (0: the pose's image height)."),
+                io.Float.Input("confidence_threshold", default=0.3, min=0.0, max=1.0, step=0.05,
+                               tooltip="Joints with a lower confidence are not drawn."),
+                io.Int.Input("line_width", default=0, min=0, max=64,
+                             tooltip="Half-width of limbs in pixels (0: scaled to the image)."),
+                io.Image.Input("background", optional=True,
+                               tooltip="Frames to draw over (one, or one per pose frame); their "
+                               "size sets the output size."),
+            ],
+            outputs=[io.Image.Output("images")],
+        )
+
+    @classmethod
+    def execute(cls, pose_2d, width: int, height: int, confidence_threshold: float,
+                line_width: int, background: torch.Tensor | None = None) -> io.NodeOutput:
+        bg = None
+        if background is not None:
+            bg = background[..., :3].float().cpu().numpy()
+            height, width = bg.shape[1], bg.shape[2]
+        try:
+            frames = render_sequence(
+                pose_2d, optional_size(width), optional_size(height), background=bg,
+                threshold=confidence_threshold, stick_width=optional_size(line_width),
+                on_frame=progress(pose_2d.num_frames),
+            )
+        except PoseDataError as exc:
+            raise user_error(cls.DISPLAY, exc) from None
+        return io.NodeOutput(torch.from_numpy(np.ascontiguousarray(frames)))
