@@ -81,6 +81,21 @@ def progress(total: int) -> Callable[[int], None]:
     return step
 
 
+def combo_errors(node_cls, **values: str) -> bool | str:
+    """Check dropdown values against the node's schema.
+
+    ComfyUI 0.3.75 does not check V3 Combo values against their options, so an API prompt
+    could pass anything; nodes call this from `validate_inputs` (naming each combo input as an
+    argument, which keeps ComfyUI's own min/max checks for the others)."""
+    schema = node_cls.define_schema()
+    options = {i.id: i.options for i in schema.inputs if getattr(i, "options", None) is not None}
+    for name, value in values.items():
+        if value not in options[name]:
+            shown = options[name] if len(options[name]) <= 20 else f"{len(options[name])} options"
+            return f"{name}: {value!r} is not one of {shown}"
+    return True
+
+
 def user_error(node_name: str, exc: PoseDataError) -> ValueError:
     """Turn a data error into a plain ValueError whose message names the node."""
     return ValueError(f"{node_name}: {exc}")

@@ -9,7 +9,7 @@ from ..skeleton.errors import PoseDataError
 from ..skeleton.pose_files import load_pose_file
 from ..skeleton.pose_keypoint import frames_to_sequence, sequence_to_frames
 from ..skeleton.render import render_sequence
-from .common import file_fingerprint, list_input_files, optional_size, progress, resolve_input_path, user_error
+from .common import combo_errors, file_fingerprint, list_input_files, optional_size, progress, resolve_input_path, user_error
 from .types import CATEGORY, Pose2D, PoseKeypoint
 
 POSE_FILE_EXTENSIONS = {".json", ".npz"}
@@ -66,6 +66,7 @@ class Load2DPose(io.ComfyNode):
                     "pose_keypoint", tooltip="The same poses as POSE_KEYPOINT for ControlNet nodes."
                 ),
                 io.Int.Output("frame_count"),
+                io.Float.Output("frame_rate", tooltip="Frames per second, for video nodes downstream."),
             ],
         )
 
@@ -81,7 +82,11 @@ class Load2DPose(io.ComfyNode):
                                  image_size=size)
         except PoseDataError as exc:
             raise user_error(cls.DISPLAY, exc) from None
-        return io.NodeOutput(seq, sequence_to_frames(seq), seq.num_frames)
+        return io.NodeOutput(seq, sequence_to_frames(seq), seq.num_frames, seq.fps)
+
+    @classmethod
+    def validate_inputs(cls, pose_file: str, person: str) -> bool | str:
+        return combo_errors(cls, pose_file=pose_file, person=person)
 
     @classmethod
     def fingerprint_inputs(cls, pose_file: str, **_) -> str:
@@ -115,6 +120,10 @@ class PoseKeypointTo2DPose(io.ComfyNode):
             ],
             outputs=[Pose2D.Output("pose_2d")],
         )
+
+    @classmethod
+    def validate_inputs(cls, person: str) -> bool | str:
+        return combo_errors(cls, person=person)
 
     @classmethod
     def execute(cls, pose_keypoint, fps: float, person: str) -> io.NodeOutput:

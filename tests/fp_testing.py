@@ -1,4 +1,7 @@
 """Shared test data and helpers (importable from any test: tests/ is on sys.path)."""
+import json
+from pathlib import Path
+
 import numpy as np
 
 from finephys.skeleton.h36m import NUM_JOINTS
@@ -18,3 +21,11 @@ assert STANDING_POSE.shape == (NUM_JOINTS, 3)
 def rotation_z(angle: float) -> np.ndarray:
     c, s = np.cos(angle), np.sin(angle)
     return np.array([[c, -s, 0], [s, c, 0], [0, 0, 1.0]])
+
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+
+
+def load_workflow(name: str) -> dict:
+    """An API-format workflow shipped in workflows/api/."""
+    return json.loads((REPO_DIR / "workflows" / "api" / name).read_text())
