@@ -13,6 +13,8 @@ from .common import combo_errors, file_fingerprint, list_input_files, optional_s
 from .types import CATEGORY, Pose2D, PoseKeypoint
 
 POSE_FILE_EXTENSIONS = {".json", ".npz"}
+# Dropdown value -> the core's person choice (an index into "people", or "largest").
+PERSON_CHOICES = {"first": 0, "largest": "largest"}
 
 
 class Load2DPose(io.ComfyNode):
@@ -45,7 +47,7 @@ class Load2DPose(io.ComfyNode):
                     "keeps its own).",
                 ),
                 io.Combo.Input(
-                    "person", options=["first", "largest"], default="first",
+                    "person", options=list(PERSON_CHOICES), default="first",
                     tooltip="Which person to take in frames with several: the first listed, or "
                     "the one with the largest bounding box.",
                 ),
@@ -78,8 +80,7 @@ class Load2DPose(io.ComfyNode):
             size = (image_width, image_height)
         try:
             path = resolve_input_path(pose_file)
-            seq = load_pose_file(path, fps=fps, person=0 if person == "first" else "largest",
-                                 image_size=size)
+            seq = load_pose_file(path, fps=fps, person=PERSON_CHOICES[person], image_size=size)
         except PoseDataError as exc:
             raise user_error(cls.DISPLAY, exc) from None
         return io.NodeOutput(seq, sequence_to_frames(seq), seq.num_frames, seq.fps)
@@ -115,7 +116,7 @@ class PoseKeypointTo2DPose(io.ComfyNode):
                                    "or BODY_25 people, with canvas size."),
                 io.Float.Input("fps", default=30.0, min=1.0, max=240.0, step=0.5,
                                tooltip="Frame rate of the sequence."),
-                io.Combo.Input("person", options=["first", "largest"], default="first",
+                io.Combo.Input("person", options=list(PERSON_CHOICES), default="first",
                                tooltip="Which person to take in frames with several."),
             ],
             outputs=[Pose2D.Output("pose_2d")],
@@ -129,7 +130,7 @@ class PoseKeypointTo2DPose(io.ComfyNode):
     def execute(cls, pose_keypoint, fps: float, person: str) -> io.NodeOutput:
         try:
             seq = frames_to_sequence(pose_keypoint, fps=fps,
-                                     person=0 if person == "first" else "largest",
+                                     person=PERSON_CHOICES[person],
                                      source="POSE_KEYPOINT")
         except PoseDataError as exc:
             raise user_error(cls.DISPLAY, exc) from None

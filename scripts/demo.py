@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import shutil
 import sys
 import time
@@ -23,8 +24,6 @@ from _package import REPO_DIR, load_package  # noqa: E402
 load_package()
 from finephys.host.client import PromptFailed, output_files  # noqa: E402
 from finephys.host.server import ComfyServer  # noqa: E402
-
-import json  # noqa: E402
 
 WORKFLOW = REPO_DIR / "workflows" / "api" / "pose_file_to_skeleton_video.json"
 
