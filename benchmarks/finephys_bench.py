@@ -1,0 +1,103 @@
+"""FinePhys-Bench: score 3D estimators on the fixed held-out mocap clips (evaluation/protocol.py).
+
+    .venv/bin/python benchmarks/finephys_bench.py [--rows ground_truth,mean_pose,mean_pose_savgol]
+
+Rows (later issues register theirs in ROWS):
+  ground_truth      the ground truth itself: zero pose errors; its physics columns are the
+                    floor that real mocap reaches.
+  mean_pose         the mean training pose (DeepMimic train split) back-projected onto the 2D.
+  mean_pose_savgol  the same, smoothed over time by Savitzky-Golay (0.25 s window, order 2).
+Columns: spec section 3 metrics (pose errors in mm, root-relative, camera frame; physics in
+the world frame with the ground truth's contact and flight labels) and speed in frames/s.
+Prints one table per noise level and writes benchmarks/results/finephys_bench.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from _package import REPO_DIR, load_package  # noqa: E402
+
+load_package()
+from finephys.evaluation.protocol import (  # noqa: E402
+    BENCH_CAMERAS, METRICS, NOISE_LEVELS, build_cases, evaluate,
+)
+from finephys.lifter.baselines import MeanPoseLifter, SavgolSmoothed, mean_camera_pose  # noqa: E402
+from finephys.motion.deepmimic import HELD_OUT_CLIPS, TRAIN_CLIPS, load_split  # noqa: E402
+
+
+def _mean_pose_lifter():
+    return MeanPoseLifter(mean_camera_pose(load_split("train")))
+
+
+# name -> factory returning an estimator (None = the ground-truth sanity row)
+ROWS: dict[str, Callable[[], object]] = {
+    "ground_truth": lambda: None,
+    "mean_pose": _mean_pose_lifter,
+    "mean_pose_savgol": lambda: SavgolSmoothed(_mean_pose_lifter()),
+}
+
+
+def format_table(level: str, rows: dict[str, dict[str, float]]) -> str:
+    names = [m for m, _ in METRICS]
+    header = ["row"] + [f"{m} ({u})" for m, u in METRICS]
+    lines = [f"noise: {level}", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row, values in rows.items():
+        cells = []
+        for m in names:
+            v = values[m]
+            cells.append("—" if v != v else (f"{v:.3f}" if abs(v) < 10 else f"{v:.1f}"))
+        lines.append(f"| {row} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", default=",".join(ROWS), help="comma-separated rows: " + ", ".join(ROWS))
+    parser.add_argument("--out", default=str(REPO_DIR / "benchmarks" / "results" / "finephys_bench.json"))
+    args = parser.parse_args()
+    rows = [r.strip() for r in args.rows.split(",") if r.strip()]
+    unknown = [r for r in rows if r not in ROWS]
+    if unknown:
+        parser.error(f"unknown rows {unknown}; known: {list(ROWS)}")
+
+    began = time.perf_counter()
+    cases = build_cases()
+    print(f"{len(cases)} cases: clips {list(HELD_OUT_CLIPS)} x cameras "
+          f"{[c[0] for c in BENCH_CAMERAS]} x noise {list(NOISE_LEVELS)} "
+          f"({sum(c.gt.num_frames for c in cases)} frames) built in {time.perf_counter() - began:.1f} s")
+    tables: dict[str, dict[str, dict[str, float]]] = {level: {} for level in NOISE_LEVELS}
+    records: dict[str, list[dict]] = {}
+    for row in rows:
+        estimator = ROWS[row]()
+        table, per_case = evaluate(estimator, cases, ground_truth=estimator is None)
+        for level, values in table.items():
+            tables[level][row] = values
+        records[row] = per_case
+    for level, by_row in tables.items():
+        print()
+        print(format_table(level, by_row))
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({
+        "command": "benchmarks/finephys_bench.py --rows " + ",".join(rows),
+        "machine": {"platform": platform.platform(), "python": platform.python_version(),
+                    "processor": platform.machine()},
+        "protocol": {"clips": list(HELD_OUT_CLIPS), "train_clips": list(TRAIN_CLIPS),
+                     "cameras": [list(c) for c in BENCH_CAMERAS], "noise": list(NOISE_LEVELS)},
+        "units": dict(METRICS),
+        "tables": tables,
+        "per_case": records,
+    }, indent=1, allow_nan=True))
+    print(f"\nsaved {out.relative_to(REPO_DIR) if out.is_relative_to(REPO_DIR) else out}")
+
+
+if __name__ == "__main__":
+    main()

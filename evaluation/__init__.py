@@ -1,0 +1,1 @@
+"""FinePhys-Bench: the one evaluation protocol (fixed clips, cameras, noise) and its scoring."""

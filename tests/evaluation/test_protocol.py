@@ -1,0 +1,97 @@
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from finephys.evaluation import protocol as P
+from finephys.lifter.baselines import MeanPoseLifter, SavgolSmoothed, mean_camera_pose
+from finephys.motion.deepmimic import HELD_OUT_CLIPS, load_deepmimic_clip
+from finephys.skeleton.errors import PoseDataError
+
+
+@pytest.fixture(scope="module")
+def cases():
+    return P.build_cases()
+
+
+@pytest.fixture(scope="module")
+def lifter():
+    return MeanPoseLifter(mean_camera_pose([load_deepmimic_clip("walk"), load_deepmimic_clip("jump")]))
+
+
+def test_protocol_is_fixed_and_complete(cases):
+    assert len(cases) == len(HELD_OUT_CLIPS) * len(P.BENCH_CAMERAS) * len(P.NOISE_LEVELS)
+    assert {c.clip.name for c in cases} == set(HELD_OUT_CLIPS)
+    again = P.build_cases(clip_names=("backflip",))
+    for a, b in zip([c for c in cases if c.clip.name == "backflip"], again):
+        assert a.key == b.key
+        np.testing.assert_array_equal(a.pose2d.keypoints, b.pose2d.keypoints)
+        np.testing.assert_array_equal(a.pose2d.confidence, b.pose2d.confidence)
+
+
+def test_every_joint_is_in_view_and_clean_is_exact(cases):
+    for case in cases:
+        if case.noise != "clean":
+            continue
+        assert (case.pose2d.confidence == 1).all(), case.key
+        uv, _ = case.camera.project_world(case.clip.joints)
+        np.testing.assert_allclose(case.pose2d.keypoints, uv, atol=1e-3)
+        # the camera-frame ground truth maps back onto the world clip
+        world = P.camera_to_world(case.camera, case.gt.global_joints())
+        np.testing.assert_allclose(world, case.clip.joints, atol=1e-5)
+
+
+def test_noisy_inputs_differ_from_clean(cases):
+    by_key = {c.key: c for c in cases}
+    for case in cases:
+        if case.noise == "noisy":
+            clean = by_key[case.key.replace("/noisy", "/clean")]
+            error = np.linalg.norm(case.pose2d.keypoints - clean.pose2d.keypoints, axis=-1)
+            assert np.median(error) > 0.5 and (case.pose2d.confidence < 1).any()
+
+
+def test_ground_truth_row_scores_zero_pose_error(cases):
+    table, records = P.evaluate(None, cases, ground_truth=True)
+    for level in P.NOISE_LEVELS:
+        row = table[level]
+        for metric in ("mpjpe", "p_mpjpe", "n_mpjpe", "mpjve", "accel", "bone_std"):
+            assert row[metric] == pytest.approx(0.0, abs=1e-3), metric
+        assert np.isfinite(row["flight_com"]) and row["flight_com"] > 0  # real mocap's floor
+        assert np.isfinite(row["foot_skate"])
+    assert len(records) == len(cases)
+
+
+def test_scores_by_hand_and_without_trajectory(cases):
+    case = cases[0]
+    shifted = case.gt.joints.copy()
+    shifted[:, 3] += np.array([0.0, 0.0, 0.017])  # right ankle 17 mm deeper, every frame
+    values = P.score(replace(case.gt, joints=shifted), case)
+    assert values["mpjpe"] == pytest.approx(17.0 / 17, rel=1e-4)
+    assert values["mpjve"] == pytest.approx(0.0, abs=1e-6)
+    no_root = P.score(replace(case.gt, root=None), case)
+    assert np.isnan(no_root["foot_skate"]) and np.isnan(no_root["flight_com"])
+    assert no_root["mpjpe"] == pytest.approx(0.0, abs=1e-6)
+    with pytest.raises(PoseDataError, match="frames"):
+        P.score(case.gt.__class__(joints=case.gt.joints[:-1], fps=case.gt.fps), case)
+
+
+def test_mean_pose_baseline_follows_the_2d(cases, lifter):
+    clean = [c for c in cases if c.noise == "clean"]
+    table, _ = P.evaluate(lifter, clean)
+    # The same prior without back-projection: the pose never moves.
+    static = lambda pose2d: replace(lifter(pose2d), joints=np.broadcast_to(lifter.mean_pose, (pose2d.num_frames, 17, 3)))
+    static_table, _ = P.evaluate(static, clean)
+    assert table["clean"]["mpjpe"] < static_table["clean"]["mpjpe"]
+    assert table["clean"]["fps"] > 100
+    for case in clean[:3]:
+        estimate = lifter(case.pose2d)
+        uv, _ = case.camera.project(estimate.global_joints())
+        np.testing.assert_allclose(uv, case.pose2d.keypoints, atol=1e-3)  # it reprojects exactly
+
+
+def test_savitzky_golay_smooths_noisy_input(cases, lifter):
+    noisy = [c for c in cases if c.noise == "noisy"]
+    raw, _ = P.evaluate(lifter, noisy)
+    smooth, _ = P.evaluate(SavgolSmoothed(lifter), noisy)
+    assert smooth["noisy"]["accel"] < 0.5 * raw["noisy"]["accel"]
+    assert smooth["noisy"]["mpjpe"] < raw["noisy"]["mpjpe"]
