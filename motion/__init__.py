@@ -9,6 +9,7 @@ noise. Every source yields MotionClip objects in one world frame (z up, metres, 
 | h36m_npz.py | Human3.6M in the VideoPose3D npz layout (restricted unpickling) |
 | user_npz.py | a generic npz of named joints |
 | ground.py | units, up axis, floor placement and contact labels shared by the loaders |
+| rotations.py | quaternion and rotation-matrix helpers |
 | synthetic/ | exact-physics synthetic gymnastics |
 | cameras.py | virtual cameras (look-at, orbit, sampled) and projection of clips |
 | noise2d.py | detector-like corruption of 2D poses |

@@ -39,6 +39,7 @@ import numpy as np
 from ..skeleton import h36m as H
 from ..skeleton.errors import PoseDataError
 from .clip import Y_UP_TO_Z_UP, MotionClip
+from .rotations import quat_to_matrix, slerp
 
 URDF_SCALE = 0.25  # pybullet's DeepMimic env: loadURDF("humanoid/humanoid.urdf", globalScaling=0.25)
 MOTION_COLUMNS = 44
@@ -95,39 +96,11 @@ def clip_path(name: str, data_dir: Optional[Path] = None) -> Path:
 
 # --------------------------------------------------------------------------- rotations
 
-def quat_to_matrix(q: np.ndarray) -> np.ndarray:
-    """Unit quaternions (w,x,y,z) [...,4] -> rotation matrices [...,3,3] (normalised first)."""
-    q = np.asarray(q, dtype=np.float64)
-    q = q / np.linalg.norm(q, axis=-1, keepdims=True)
-    w, x, y, z = np.moveaxis(q, -1, 0)
-    return np.stack([
-        np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)], -1),
-        np.stack([2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)], -1),
-        np.stack([2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)], -1),
-    ], -2)
-
-
 def _rot_z(angle: np.ndarray) -> np.ndarray:
     c, s = np.cos(angle), np.sin(angle)
     zero, one = np.zeros_like(angle), np.ones_like(angle)
     return np.stack([np.stack([c, -s, zero], -1), np.stack([s, c, zero], -1),
                      np.stack([zero, zero, one], -1)], -2)
-
-
-def _slerp(q0: np.ndarray, q1: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Spherical interpolation of quaternions [N,4] at fractions u [N]."""
-    q0 = q0 / np.linalg.norm(q0, axis=-1, keepdims=True)
-    q1 = q1 / np.linalg.norm(q1, axis=-1, keepdims=True)
-    dot = np.sum(q0 * q1, axis=-1)
-    q1 = np.where(dot[:, None] < 0, -q1, q1)  # the short way round
-    dot = np.abs(dot)
-    theta = np.arccos(np.clip(dot, -1.0, 1.0))
-    small = theta < 1e-6
-    sin = np.where(small, 1.0, np.sin(theta))
-    a = np.where(small, 1 - u, np.sin((1 - u) * theta) / sin)
-    b = np.where(small, u, np.sin(u * theta) / sin)
-    out = a[:, None] * q0 + b[:, None] * q1
-    return out / np.linalg.norm(out, axis=-1, keepdims=True)
 
 
 # --------------------------------------------------------------------------- skeleton
@@ -289,10 +262,10 @@ def _resample_uniform(frames: np.ndarray) -> tuple[np.ndarray, float]:
     a, b = frames[idx], frames[idx + 1]
     out = a + (b - a) * u[:, None]  # linear for positions and 1-dof angles
     col = 8
-    out[:, 4:8] = _slerp(a[:, 4:8], b[:, 4:8], u)
+    out[:, 4:8] = slerp(a[:, 4:8], b[:, 4:8], u)
     for _, dof in MOTION_JOINTS:
         if dof == 4:
-            out[:, col:col + 4] = _slerp(a[:, col:col + 4], b[:, col:col + 4], u)
+            out[:, col:col + 4] = slerp(a[:, col:col + 4], b[:, col:col + 4], u)
         col += dof
     out[:, 0] = dt
     return out, 1.0 / dt
