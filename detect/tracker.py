@@ -81,7 +81,6 @@ class TrackLog:
     upside_down: list[bool] = field(default_factory=list)
     rejected: list[tuple[int, tuple[float, float]]] = field(default_factory=list)
     detector_calls: int = 0
-    gate_ratio: list = field(default_factory=list)
 
 
 def _overlap(a: np.ndarray, b: np.ndarray) -> float:
@@ -217,8 +216,6 @@ class ActorTracker:
                 near = [c for c in cands if c.whole and np.linalg.norm(c.centre - predicted) < gate
                         and opts.max_size_change ** -1 < max(c.size, floor) / self._size < opts.max_size_change]
                 if near:
-                    best = min(near, key=lambda c: np.linalg.norm(c.centre - predicted))
-                    self.log.gate_ratio.append((self._frame, float(np.linalg.norm(best.centre - predicted) / self._size), self._missed, self._size))
                     self.log.crop[-1] = box
                     self.log.upside_down[-1] = upside_down
                     return min(near, key=lambda c: np.linalg.norm(c.centre - predicted))

@@ -5,9 +5,12 @@ from __future__ import annotations
 from comfy_api.latest import ComfyExtension, io
 
 from .common import register_model_folder
+from .nodes_detect import LoadVideo, PoseDetect, Save2DPose
 from .nodes_pose_io import DrawSkeleton, Load2DPose, PoseKeypointTo2DPose
 
-NODES: list[type[io.ComfyNode]] = [Load2DPose, PoseKeypointTo2DPose, DrawSkeleton]
+NODES: list[type[io.ComfyNode]] = [
+    LoadVideo, PoseDetect, Load2DPose, PoseKeypointTo2DPose, DrawSkeleton, Save2DPose,
+]
 
 
 class FinePhysExtension(ComfyExtension):

@@ -5,7 +5,10 @@ import pytest
 pytestmark = pytest.mark.integration
 
 # Stable node IDs are a contract with saved workflows: never rename one.
-NODE_IDS = ["FinePhys_Load2DPose", "FinePhys_PoseKeypointTo2DPose", "FinePhys_DrawSkeleton"]
+NODE_IDS = [
+    "FinePhys_Load2DPose", "FinePhys_PoseKeypointTo2DPose", "FinePhys_DrawSkeleton",
+    "FinePhys_LoadVideo", "FinePhys_PoseDetect", "FinePhys_Save2DPose",
+]
 
 
 @pytest.mark.parametrize("node_id", NODE_IDS)
