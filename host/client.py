@@ -103,6 +103,10 @@ class ComfyClient:
             raise PromptFailed(error)
         return entry
 
+    def interrupt(self) -> None:
+        """Stop the prompt that is running (the UI's Cancel)."""
+        self._request("POST", "/interrupt", {})
+
     def free(self) -> None:
         """Unload models and drop cached node outputs, so identical prompts run again."""
         self._request("POST", "/free", {"unload_models": True, "free_memory": True})

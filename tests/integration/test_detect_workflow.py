@@ -8,6 +8,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from fp_testing import load_workflow
 
 from finephys.host.client import execution_error, output_files
 from finephys.skeleton.h36m import PELVIS
@@ -75,6 +76,20 @@ def test_sports2d_gymnast_is_tracked_through_the_flip(comfy, input_file, tmp_pat
     assert (seq.interpolated[flip][~found[flip]]).all() and found[flip].mean() > 0.6
 
 
+def test_cancelling_stops_detection_and_the_server_keeps_serving(comfy, input_file):
+    import time
+
+    name = input_file("sports2d_cancel.mp4", _sports2d_video())
+    prompt_id = comfy.submit(_graph(name, "test/cancelled"))
+    time.sleep(5.0)  # decoding takes ~3 s, then detection runs for ~9 s
+    comfy.interrupt()
+    entry = comfy.wait(prompt_id, timeout=120)
+    kinds = [kind for kind, _ in entry["status"]["messages"]]
+    assert entry["status"]["status_str"] == "error" and "execution_interrupted" in kinds
+    assert not output_files(entry)  # nothing was saved
+    assert comfy.alive()
+
+
 def _video_bytes(frames: int, size=(96, 64), colour=0) -> bytes:
     buffer = io.BytesIO()
     with av.open(buffer, "w", format="mp4") as container:
@@ -89,14 +104,25 @@ def _video_bytes(frames: int, size=(96, 64), colour=0) -> bytes:
     return buffer.getvalue()
 
 
-def test_nobody_in_view_gives_an_empty_sequence_with_overlay(comfy, input_file, tmp_path):
+def test_shipped_workflow_on_a_video_with_nobody_in_it(comfy, input_file, tmp_path):
+    """workflows/api/video_to_pose.json as shipped, on a video of an empty scene: a valid
+    all-zero-confidence pose file, an overlay video, no error."""
     name = input_file("empty_scene.mp4", _video_bytes(6, colour=40))
-    graph = _graph(name, f"test/{uuid.uuid4().hex[:8]}", draw_overlay=True)
-    graph["4"] = {"class_type": "PreviewImage", "inputs": {"images": ["2", 1]}}
+    graph = load_workflow("video_to_pose.json")
+    graph["1"]["inputs"]["video"] = name
+    prefix = f"test/{uuid.uuid4().hex[:8]}"
+    graph["3"]["inputs"]["filename_prefix"] = prefix
+    graph["5"]["inputs"]["filename_prefix"] = prefix + "_overlay"
     entry = comfy.run(graph, timeout=300)
-    seq = _saved_pose(comfy, {"outputs": {"3": entry["outputs"]["3"]}}, tmp_path)
+    files = {f["filename"].rsplit(".", 1)[-1]: f for f in output_files(entry)}
+    assert set(files) == {"npz", "json", "mp4"}
+    path = tmp_path / files["npz"]["filename"]
+    path.write_bytes(comfy.download(files["npz"]["filename"], files["npz"]["subfolder"], "output"))
+    seq = load_pose_file(path)
     assert seq.num_frames == 6 and (seq.confidence == 0).all() and np.isfinite(seq.keypoints).all()
-    assert len(entry["outputs"]["4"]["images"]) == 6  # the overlay: one image per frame
+    overlay = comfy.download(files["mp4"]["filename"], files["mp4"]["subfolder"], "output")
+    with av.open(io.BytesIO(overlay)) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 6
 
 
 @pytest.mark.parametrize("content, message", [
@@ -108,6 +134,18 @@ def test_bad_videos_fail_clearly_and_the_server_keeps_serving(comfy, input_file,
     entry = comfy.wait(comfy.submit(_graph(name, "test/bad")), timeout=120)
     error = execution_error(entry)
     assert error and "FinePhys Load Video" in error["exception_message"] and message in error["exception_message"]
+    assert comfy.alive()
+
+
+@pytest.mark.parametrize("backend, expected", [
+    ("openpose", ["body_pose_model.safetensors", "models/finephys/openpose"]),
+    ("dwpose", ["onnxruntime", "yolox_l.onnx", "dw-ll_ucoco_384.onnx"]),
+])
+def test_backend_without_weights_names_the_files_and_folder(comfy, input_file, backend, expected):
+    name = input_file("tiny_clip.mp4", _video_bytes(2))
+    entry = comfy.wait(comfy.submit(_graph(name, "test/nobackend", backend=backend)), timeout=120)
+    message = execution_error(entry)["exception_message"]
+    assert "FinePhys Pose Detect" in message and all(e in message for e in expected), message
     assert comfy.alive()
 
 
