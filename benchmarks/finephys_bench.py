@@ -7,6 +7,10 @@ Rows (later issues register theirs in ROWS):
                     floor that real mocap reaches.
   mean_pose         the mean training pose (DeepMimic train split) back-projected onto the 2D.
   mean_pose_savgol  the same, smoothed over time by Savitzky-Golay (0.25 s window, order 2).
+  tcn_lifter        VideoPose3D-style temporal convolutions (lifter/weights, same training).
+  icl_lifter_no_demo  the in-context lifter without a demonstration (ablation).
+  icl_lifter        the in-context lifter with demonstrations retrieved from a bank of the
+                    DeepMimic training clips + 4 new synthetic clips per family.
 Columns: spec section 3 metrics (pose errors in mm, root-relative, camera frame; physics in
 the world frame with the ground truth's contact and flight labels) and speed in frames/s.
 Prints one table per noise level and writes benchmarks/results/finephys_bench.json.
@@ -29,11 +33,36 @@ from finephys.evaluation.protocol import (  # noqa: E402
     BENCH_CAMERAS, METRICS, NOISE_LEVELS, build_cases, evaluate,
 )
 from finephys.lifter.baselines import MeanPoseLifter, SavgolSmoothed, mean_camera_pose  # noqa: E402
+from finephys.lifter.bank import DemoBank  # noqa: E402
+from finephys.lifter.inference import PACKAGE_WEIGHTS, Lifter  # noqa: E402
 from finephys.motion.deepmimic import HELD_OUT_CLIPS, TRAIN_CLIPS, load_split  # noqa: E402
+from finephys.motion.synthetic import FAMILIES, generate_dataset  # noqa: E402
 
 
 def _mean_pose_lifter():
     return MeanPoseLifter(mean_camera_pose(load_split("train")))
+
+
+BANK_SYNTHETIC = 4  # synthetic clips per family in the benchmark's demonstration bank
+BANK_SEED = 7  # not the training seed: the bank's synthetic clips are new motions
+
+
+def default_bank(window: int, families=FAMILIES) -> DemoBank:
+    """The benchmark's bank: the DeepMimic training clips and a few new synthetic clips of
+    each family (never the held-out clips)."""
+    clips = load_split("train") + generate_dataset(BANK_SYNTHETIC * len(families), seed=BANK_SEED,
+                                                   families=list(families))
+    return DemoBank.from_clips(clips, window)
+
+
+def _lifter(kind: str, demonstrations: bool = True):
+    weights = PACKAGE_WEIGHTS / f"finephys_lifter_{kind}.safetensors"
+    lifter = Lifter.from_files(weights, use_demonstrations=demonstrations)
+    if kind == "icl" and demonstrations:
+        lifter = lifter.with_bank(default_bank(lifter.config.window), name="ICL lifter + bank")
+    elif kind == "icl":
+        lifter.name = "ICL lifter, no demonstration"
+    return lifter
 
 
 # name -> factory returning an estimator (None = the ground-truth sanity row)
@@ -41,6 +70,9 @@ ROWS: dict[str, Callable[[], object]] = {
     "ground_truth": lambda: None,
     "mean_pose": _mean_pose_lifter,
     "mean_pose_savgol": lambda: SavgolSmoothed(_mean_pose_lifter()),
+    "tcn_lifter": lambda: _lifter("tcn"),
+    "icl_lifter_no_demo": lambda: _lifter("icl", demonstrations=False),
+    "icl_lifter": lambda: _lifter("icl"),
 }
 
 

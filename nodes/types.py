@@ -6,3 +6,4 @@ Pose3D = io.Custom("FINEPHYS_POSE3D")  # skeleton.Pose3DSequence
 PoseKeypoint = io.Custom("POSE_KEYPOINT")  # comfyui_controlnet_aux's OpenPose-18 JSON frames
 
 CATEGORY = "FinePhys"
+DemoBankType = io.Custom("FINEPHYS_DEMO_BANK")  # lifter.bank.DemoBank

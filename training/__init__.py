@@ -1,1 +1,1 @@
-"""Training scripts that produce the .safetensors the nodes load (issues F4, F5, F7)."""
+"""Training scripts and their data pipelines (lifter; PhysNet and adapters land later)."""

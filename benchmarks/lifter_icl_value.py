@@ -1,0 +1,71 @@
+"""The in-context value, measured: does showing the lifter demonstrations of the same kind of
+move lower the error on a held-out clip?
+
+    .venv/bin/python benchmarks/lifter_icl_value.py
+
+One trained ICL lifter (lifter/weights/finephys_lifter_icl), FinePhys-Bench cases (held-out
+clips x 3 cameras x clean/noisy), different demonstration banks:
+  none                 no demonstration
+  mocap                the 11 DeepMimic training clips
+  mocap + saltos       those and 4 new synthetic back, front and twisting saltos each
+  mocap + all families those and 4 new synthetic clips of every family
+Prints P-MPJPE (mm) per held-out clip and noise level, saves
+benchmarks/results/lifter_icl_value.json.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from _package import REPO_DIR, load_package  # noqa: E402
+
+load_package()
+from finephys.evaluation.protocol import build_cases, evaluate  # noqa: E402
+from finephys.lifter.bank import DemoBank  # noqa: E402
+from finephys.lifter.inference import PACKAGE_WEIGHTS, Lifter  # noqa: E402
+from finephys.motion.deepmimic import HELD_OUT_CLIPS, load_split  # noqa: E402
+from finephys.motion.synthetic import FAMILIES, generate_dataset  # noqa: E402
+
+SALTOS = ("back_salto", "front_salto", "twisting_salto")
+
+
+def main() -> None:
+    lifter = Lifter.from_files(PACKAGE_WEIGHTS / "finephys_lifter_icl.safetensors")
+    w = lifter.config.window
+    mocap = load_split("train")
+    saltos = generate_dataset(4 * len(SALTOS), seed=7, families=list(SALTOS))
+    everything = generate_dataset(4 * len(FAMILIES), seed=7)
+    banks = {
+        "none": None,
+        "mocap": DemoBank.from_clips(mocap, w),
+        "mocap + saltos": DemoBank.from_clips(mocap + saltos, w),
+        "mocap + all families": DemoBank.from_clips(mocap + everything, w),
+    }
+    cases = build_cases()
+    table: dict[str, dict[str, float]] = {}
+    for name, bank in banks.items():
+        estimator = lifter.with_bank(bank, use_demonstrations=bank is not None, name=name)
+        row = {}
+        for clip in HELD_OUT_CLIPS:
+            for level in ("clean", "noisy"):
+                subset = [c for c in cases if c.clip.name == clip and c.noise == level]
+                result, _ = evaluate(estimator, subset)
+                row[f"{clip}/{level}"] = result[level]["p_mpjpe"]
+        table[name] = row
+        print(name, {k: round(v, 1) for k, v in row.items()}, flush=True)
+    columns = list(next(iter(table.values())))
+    print("\n| bank | " + " | ".join(columns) + " |")
+    print("|---|" + "---|" * len(columns))
+    for name, row in table.items():
+        print(f"| {name} | " + " | ".join(f"{row[c]:.1f}" for c in columns) + " |")
+    out = REPO_DIR / "benchmarks" / "results" / "lifter_icl_value.json"
+    out.write_text(json.dumps({"command": "benchmarks/lifter_icl_value.py", "metric": "p_mpjpe mm",
+                               "banks": {k: (len(v) if v is not None else 0) for k, v in banks.items()},
+                               "table": table}, indent=1))
+    print(f"saved {out.relative_to(REPO_DIR)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""The demonstration bank: 2D-3D window pairs the in-context lifter can be shown.
+
+Adding clips of a new kind of move adapts the lifter without retraining (spec 1.1). Entries
+are windows of 3D clips seen from fixed views around the body (8 azimuths, 2 elevations),
+stored normalised as the lifter sees them. Retrieval is by view-normalised 2D similarity:
+both sides are root-relative and scale-normalised (lifter/normalize.py), and the distance is
+the confidence-weighted mean joint distance, so the best demonstration is the same move from
+a similar view, wherever and however large it is in the image.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Sequence, Union
+
+import numpy as np
+
+from ..motion.cameras import orbit_camera, project_clip
+from ..motion.clip import MotionClip
+from ..skeleton.errors import PoseDataError
+from ..skeleton.sequence import Pose2DSequence, Pose3DSequence
+from .normalize import normalize_2d
+from .windows import pad_to_window, window_starts
+
+BANK_FORMAT = "finephys_demo_bank_v1"
+FEATURE_FRAMES = 7  # frames of a window compared in retrieval (evenly spaced)
+
+
+def window_features(windows_2d: np.ndarray) -> np.ndarray:
+    """Retrieval features of normalised 2D windows [N,W,17,3] -> [N, FEATURE_FRAMES*34]:
+    x, y of evenly spaced frames, times the confidence (a missing joint counts as unknown,
+    not as being at the pelvis). Squared distances between features rank demonstrations."""
+    w = np.asarray(windows_2d, dtype=np.float32)
+    frames = np.linspace(0, w.shape[1] - 1, min(FEATURE_FRAMES, w.shape[1])).round().astype(int)
+    picked = w[:, frames]
+    return (picked[..., :2] * picked[..., 2:3]).reshape(len(w), -1)
+
+
+def nearest(query: np.ndarray, keys: np.ndarray, key_norms: Optional[np.ndarray] = None) -> np.ndarray:
+    """Index of the nearest key (squared L2) for every query feature. [Q,F], [N,F] -> [Q]."""
+    if key_norms is None:
+        key_norms = (keys * keys).sum(axis=1)
+    return np.argmin(key_norms[None] - 2.0 * query @ keys.T, axis=1)
+VIEWS: tuple[tuple[float, float], ...] = tuple((az, el) for el in (5.0, 25.0) for az in range(0, 360, 45))
+
+
+@dataclass
+class DemoBank:
+    clean_2d: np.ndarray  # [N,W,17,3] normalised 2D (x, y, confidence)
+    target_3d: np.ndarray  # [N,W,17,3] metres, root-relative, camera frame
+    names: list[str] = field(default_factory=list)  # per entry: "clip@start/view"
+    families: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.clean_2d = np.asarray(self.clean_2d, dtype=np.float32)
+        self.target_3d = np.asarray(self.target_3d, dtype=np.float32)
+        if self.clean_2d.ndim != 4 or self.clean_2d.shape[2:] != (17, 3) or self.clean_2d.shape != self.target_3d.shape:
+            raise PoseDataError(
+                f"a demonstration bank needs 2D and 3D windows of the same shape [N,W,17,3], got "
+                f"{list(self.clean_2d.shape)} and {list(self.target_3d.shape)}")
+        if len(self.names) != len(self) or len(self.families) != len(self):
+            raise PoseDataError("a demonstration bank needs one name and one family per entry")
+
+    def __len__(self) -> int:
+        return int(self.clean_2d.shape[0])
+
+    @property
+    def window(self) -> int:
+        return int(self.clean_2d.shape[1])
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def from_clips(cls, clips: Sequence[MotionClip], window: int, stride: int = 0,
+                   views: Sequence[tuple[float, float]] = VIEWS) -> "DemoBank":
+        """Windows of every clip under every view (1920x1080, focal 1920 px, 6 m away)."""
+        stride = stride or max(1, window // 2)
+        two, three, names, families = [], [], [], []
+        for clip in clips:
+            target = np.array([*clip.root[:, :2].mean(axis=0), 1.0])
+            for az, el in views:
+                camera = orbit_camera(target, 6.0, az, el, 1920, 1080, 1920.0)
+                pose2d = project_clip(clip, camera)
+                joints = clip.to_camera(camera).joints
+                for start in window_starts(clip.num_frames, window, stride):
+                    kp = pad_to_window(pose2d.keypoints[start:start + window], window)
+                    conf = pad_to_window(pose2d.confidence[start:start + window], window)
+                    two.append(normalize_2d(kp, np.ones_like(conf)))
+                    three.append(pad_to_window(joints[start:start + window], window))
+                    names.append(f"{clip.name}@{start}/az{az:g}el{el:g}")
+                    families.append(clip.family or clip.name)
+        if not two:
+            raise PoseDataError("no clips to build a demonstration bank from")
+        return cls(np.stack(two), np.stack(three), names, families)
+
+    @classmethod
+    def from_pair(cls, pose2d: Pose2DSequence, pose3d: Pose3DSequence, window: int, name: str = "demonstration") -> "DemoBank":
+        """A user's own demonstration (its 2D and its 3D, same frames) as a bank of its windows."""
+        if pose2d.num_frames != pose3d.num_frames:
+            raise PoseDataError(
+                f"the demonstration's 2D has {pose2d.num_frames} frames and its 3D "
+                f"{pose3d.num_frames}: they must be the same frames")
+        two, three, names = [], [], []
+        for start in window_starts(pose2d.num_frames, window, max(1, window // 2)):
+            kp = pad_to_window(pose2d.keypoints[start:start + window], window)
+            conf = pad_to_window(pose2d.confidence[start:start + window], window)
+            two.append(normalize_2d(kp, conf))
+            three.append(pad_to_window(pose3d.joints[start:start + window], window))
+            names.append(f"{name}@{start}")
+        return cls(np.stack(two), np.stack(three), names, [name] * len(names))
+
+    def merged(self, other: "DemoBank") -> "DemoBank":
+        if other.window != self.window:
+            raise PoseDataError(f"cannot merge banks of {self.window}- and {other.window}-frame windows")
+        return DemoBank(np.concatenate([self.clean_2d, other.clean_2d]), np.concatenate([self.target_3d, other.target_3d]),
+                        self.names + other.names, self.families + other.families)
+
+    # ------------------------------------------------------------------ retrieval
+    def retrieve(self, query_2d: np.ndarray) -> np.ndarray:
+        """Index of the best entry for each query window. query_2d [Q,W,17,3] -> [Q] int."""
+        if getattr(self, "_features", None) is None:
+            self._features = window_features(self.clean_2d)
+            self._norms = (self._features * self._features).sum(axis=1)
+        return nearest(window_features(query_2d), self._features, self._norms)
+
+    # ------------------------------------------------------------------ files
+    def save(self, path: Union[str, Path]) -> None:
+        from safetensors.numpy import save_file
+
+        meta = {"format": BANK_FORMAT, "names": json.dumps(self.names), "families": json.dumps(self.families)}
+        save_file({"clean_2d": self.clean_2d, "target_3d": self.target_3d}, str(path), metadata=meta)
+
+    @classmethod
+    def load(cls, path: Union[str, Path]) -> "DemoBank":
+        from safetensors import safe_open
+
+        path = Path(path)
+        try:
+            with safe_open(str(path), framework="numpy") as f:
+                meta = f.metadata() or {}
+                if meta.get("format") != BANK_FORMAT:
+                    raise PoseDataError(f"{path.name}: not a FinePhys demonstration bank (format {meta.get('format')!r})")
+                arrays = {k: f.get_tensor(k) for k in ("clean_2d", "target_3d")}
+            return cls(arrays["clean_2d"], arrays["target_3d"], json.loads(meta["names"]), json.loads(meta["families"]))
+        except PoseDataError:
+            raise
+        except Exception as exc:  # safetensors raises several types for damaged files
+            raise PoseDataError(f"{path.name}: cannot read the demonstration bank ({exc})") from exc

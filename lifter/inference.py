@@ -1,0 +1,117 @@
+"""Lifting a whole 2D sequence to 3D with a trained lifter.
+
+Any length: the sequence is cut into overlapping windows (half-window stride), each lifted,
+and the overlaps blended (lifter/windows.py); a sequence shorter than one window is padded
+with its last frame (a documented fallback) and cut back. Each window gets the demonstration
+the bank retrieves for it (or the one the user passed; or none). The root trajectory comes
+from the camera: the lifted root-relative pose is placed, frame by frame, at the depth where
+it projects onto the 2D (least squares, skeleton/camera.py), so jumps and saltos keep their
+flight for the physics downstream.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional, Union
+
+import numpy as np
+import torch
+
+from ..skeleton.camera import PinholeCamera
+from ..skeleton.errors import PoseDataError
+from ..skeleton.sequence import Pose2DSequence, Pose3DSequence
+from .bank import DemoBank
+from .model import LifterConfig, build_lifter
+from .normalize import normalize_2d
+from .windows import blend_windows, pad_to_window, window_starts
+
+PACKAGE_WEIGHTS = Path(__file__).resolve().parent / "weights"
+DEFAULT_NAME = "finephys_lifter_icl"
+
+
+def load_weights(weights: Union[str, Path], config: Optional[Union[str, Path]] = None) -> tuple[torch.nn.Module, LifterConfig]:
+    """A lifter from <name>.safetensors and its <name>.json config (beside it by default).
+    Errors name the file and say what is wrong (missing, not safetensors, other architecture)."""
+    from safetensors.torch import load_file
+
+    weights = Path(weights)
+    config_path = Path(config) if config else weights.with_suffix(".json")
+    for path, what in ((weights, "weights"), (config_path, "config")):
+        if not path.is_file():
+            raise PoseDataError(f"lifter {what} file {path.name} not found in {path.parent}")
+    try:
+        cfg = LifterConfig.from_json(config_path.read_text(), config_path.name)
+    except ValueError as exc:
+        raise PoseDataError(str(exc)) from exc
+    try:
+        state = load_file(str(weights))
+    except Exception as exc:
+        raise PoseDataError(f"{weights.name}: not a readable safetensors file ({exc})") from exc
+    model = build_lifter(cfg)
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[0]
+        raise PoseDataError(
+            f"{weights.name}: these weights do not fit a {cfg.kind} lifter with window "
+            f"{cfg.window}, dim {cfg.dim}, depth {cfg.depth} ({first})") from exc
+    model.eval()
+    return model, cfg
+
+
+class Lifter:
+    """Pose2DSequence -> Pose3DSequence (root-relative joints + camera-frame root)."""
+
+    def __init__(self, model: torch.nn.Module, config: LifterConfig, bank: Optional[DemoBank] = None,
+                 use_demonstrations: bool = True, name: str = "") -> None:
+        self.model = model
+        self.config = config
+        self.bank = bank
+        self.use_demonstrations = use_demonstrations and config.kind == "icl"
+        self.name = name or f"{config.kind} lifter"
+        if bank is not None and bank.window != config.window:
+            raise PoseDataError(f"the bank holds {bank.window}-frame windows, the lifter needs {config.window}")
+
+    @classmethod
+    def from_files(cls, weights: Union[str, Path], bank: Optional[Union[str, Path, DemoBank]] = None, **kwargs) -> "Lifter":
+        model, config = load_weights(weights)
+        if bank is not None and not isinstance(bank, DemoBank):
+            bank = DemoBank.load(bank)
+        return cls(model, config, bank, **kwargs)
+
+    def with_bank(self, bank: Optional[DemoBank], use_demonstrations: bool = True, name: str = "") -> "Lifter":
+        return Lifter(self.model, self.config, bank, use_demonstrations, name or self.name)
+
+    def __call__(self, pose2d: Pose2DSequence) -> Pose3DSequence:
+        return self.lift(pose2d)
+
+    def lift(self, pose2d: Pose2DSequence, demonstration: Optional[DemoBank] = None,
+             focal_length_px: Optional[float] = None, batch: int = 512) -> Pose3DSequence:
+        if not (pose2d.confidence > 0).any():
+            raise PoseDataError("nothing to lift: every joint of every frame has confidence 0 "
+                                "(no person was detected)")
+        w = self.config.window
+        t_len = pose2d.num_frames
+        starts = window_starts(t_len, w, max(1, w // 2))
+        kp = pad_to_window(pose2d.keypoints, w)
+        conf = pad_to_window(pose2d.confidence, w)
+        queries = np.stack([normalize_2d(kp[s:s + w], conf[s:s + w]) for s in starts])
+        bank = demonstration if demonstration is not None else self.bank
+        demo_2d = demo_3d = None
+        if self.use_demonstrations and bank is not None:
+            if bank.window != w:
+                raise PoseDataError(f"the demonstration holds {bank.window}-frame windows, the lifter needs {w}")
+            pick = bank.retrieve(queries)
+            demo_2d, demo_3d = bank.clean_2d[pick], bank.target_3d[pick]
+        outputs = []
+        with torch.no_grad():
+            for i in range(0, len(queries), batch):
+                q = torch.from_numpy(queries[i:i + batch])
+                d2 = torch.from_numpy(demo_2d[i:i + batch]) if demo_2d is not None else None
+                d3 = torch.from_numpy(demo_3d[i:i + batch]) if demo_3d is not None else None
+                outputs.append(self.model(q, d2, d3).numpy())
+        joints = blend_windows(np.concatenate(outputs), starts, t_len)
+        joints = joints - joints[:, :1]  # exactly root-relative
+        camera = PinholeCamera.from_image_size(pose2d.width, pose2d.height, focal_length_px)
+        root, _ = camera.fit_root_translation(joints, pose2d.keypoints, pose2d.confidence)
+        return Pose3DSequence(joints=joints, fps=pose2d.fps, root=root, confidence=pose2d.confidence,
+                              source=f"{self.name}: {pose2d.source}")

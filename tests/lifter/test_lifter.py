@@ -1,0 +1,93 @@
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from finephys.lifter.bank import DemoBank
+from finephys.lifter.inference import Lifter, load_weights
+from finephys.lifter.model import LifterConfig, build_lifter
+from finephys.motion.synthetic import generate_clip
+from finephys.motion.cameras import orbit_camera, project_clip
+from finephys.skeleton.errors import PoseDataError
+from finephys.skeleton.sequence import Pose2DSequence
+
+
+def _tiny(tmp_path, kind="icl", name="tiny_lifter"):
+    config = LifterConfig(kind=kind, window=9, dim=16, depth=1, heads=2, tcn_channels=16)
+    torch.manual_seed(0)
+    model = build_lifter(config)
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, tmp_path / f"{name}.safetensors")
+    config.save(tmp_path / f"{name}.json")
+    return tmp_path / f"{name}.safetensors", config
+
+
+@pytest.fixture(scope="module")
+def clip_2d():
+    clip = generate_clip("back_salto", 3)
+    camera = orbit_camera([*clip.root[:, :2].mean(0), 1.0], 7.0, 90, 5, 1280, 720, 1280.0)
+    return clip, camera, project_clip(clip, camera)
+
+
+@pytest.mark.parametrize("kind", ["icl", "tcn"])
+def test_lift_any_length_with_trajectory(tmp_path, clip_2d, kind):
+    weights, config = _tiny(tmp_path, kind)
+    lifter = Lifter.from_files(weights)
+    _, camera, pose2d = clip_2d
+    for length in (4, 9, pose2d.num_frames):
+        out = lifter(pose2d.slice(0, length))
+        assert out.num_frames == length and out.has_trajectory and np.isfinite(out.joints).all()
+        assert np.allclose(out.joints[:, 0], 0)  # root-relative
+        assert (out.root[:, 2] > 0).all()  # in front of the camera
+
+
+def test_icl_demonstrations_change_the_output(tmp_path, clip_2d):
+    weights, config = _tiny(tmp_path)
+    clip, camera, pose2d = clip_2d
+    bank = DemoBank.from_clips([generate_clip("vertical_jump", 1)], config.window)
+    alone = Lifter.from_files(weights, use_demonstrations=False)(pose2d)
+    shown = Lifter.from_files(weights, bank=bank)(pose2d)
+    assert not np.allclose(alone.joints, shown.joints)
+    pair = DemoBank.from_pair(pose2d, clip.to_camera(camera), config.window)
+    assert len(pair) >= 1 and pair.window == 9
+    with pytest.raises(PoseDataError, match="same frames"):
+        DemoBank.from_pair(pose2d.slice(0, 10), clip.to_camera(camera), config.window)
+    wrong_window = DemoBank.from_clips([generate_clip("turn", 1)], 5)
+    with pytest.raises(PoseDataError, match="5-frame windows"):
+        Lifter.from_files(weights).lift(pose2d, demonstration=wrong_window)
+
+
+def test_bank_retrieval_save_and_load(tmp_path):
+    bank = DemoBank.from_clips([generate_clip("split_leap", 2), generate_clip("turn", 2)], 9)
+    assert len(bank) > 16 and set(bank.families) == {"split_leap", "turn"}
+    pick = bank.retrieve(bank.clean_2d[[3, 40]])
+    assert list(pick) == [3, 40]  # an entry's own 2D finds it
+    bank.save(tmp_path / "bank.safetensors")
+    again = DemoBank.load(tmp_path / "bank.safetensors")
+    np.testing.assert_array_equal(again.target_3d, bank.target_3d)
+    assert again.names == bank.names
+    (tmp_path / "junk.safetensors").write_bytes(b"\x00" * 64)
+    with pytest.raises(PoseDataError, match="junk.safetensors"):
+        DemoBank.load(tmp_path / "junk.safetensors")
+
+
+def test_bad_weights_and_inputs(tmp_path, clip_2d):
+    weights, _ = _tiny(tmp_path)
+    other = LifterConfig(kind="icl", window=9, dim=32, depth=1, heads=2)
+    other.save(tmp_path / "tiny_lifter.json")  # config no longer matches the weights
+    with pytest.raises(PoseDataError, match="do not fit"):
+        load_weights(weights)
+    with pytest.raises(PoseDataError, match="not found"):
+        load_weights(tmp_path / "missing.safetensors")
+    (tmp_path / "broken.safetensors").write_bytes(b"not safetensors")
+    LifterConfig().save(tmp_path / "broken.json")
+    with pytest.raises(PoseDataError, match="broken.safetensors"):
+        load_weights(tmp_path / "broken.safetensors")
+    (tmp_path / "odd.json").write_text('{"kind": "gan"}')
+    (tmp_path / "odd.safetensors").write_bytes(b"")
+    with pytest.raises(PoseDataError, match="unknown lifter kind"):
+        load_weights(tmp_path / "odd.safetensors")
+    weights, _ = _tiny(tmp_path, name="fine_lifter")
+    _, _, pose2d = clip_2d
+    nobody = Pose2DSequence(pose2d.keypoints, np.zeros_like(pose2d.confidence), pose2d.image_size, pose2d.fps)
+    with pytest.raises(PoseDataError, match="confidence 0"):
+        Lifter.from_files(weights)(nobody)
