@@ -33,26 +33,19 @@ from finephys.evaluation.protocol import (  # noqa: E402
     BENCH_CAMERAS, METRICS, NOISE_LEVELS, build_cases, evaluate,
 )
 from finephys.lifter.baselines import MeanPoseLifter, SavgolSmoothed, mean_camera_pose  # noqa: E402
-from finephys.lifter.bank import DemoBank  # noqa: E402
+from finephys.lifter.bank import DemoBank, synthetic_bank_clips  # noqa: E402
 from finephys.lifter.inference import PACKAGE_WEIGHTS, Lifter  # noqa: E402
 from finephys.motion.deepmimic import HELD_OUT_CLIPS, TRAIN_CLIPS, load_split  # noqa: E402
-from finephys.motion.synthetic import FAMILIES, generate_dataset  # noqa: E402
 
 
 def _mean_pose_lifter():
     return MeanPoseLifter(mean_camera_pose(load_split("train")))
 
 
-BANK_SYNTHETIC = 4  # synthetic clips per family in the benchmark's demonstration bank
-BANK_SEED = 7  # not the training seed: the bank's synthetic clips are new motions
-
-
-def default_bank(window: int, families=FAMILIES) -> DemoBank:
-    """The benchmark's bank: the DeepMimic training clips and a few new synthetic clips of
-    each family (never the held-out clips)."""
-    clips = load_split("train") + generate_dataset(BANK_SYNTHETIC * len(families), seed=BANK_SEED,
-                                                   families=list(families))
-    return DemoBank.from_clips(clips, window)
+def default_bank(window: int) -> DemoBank:
+    """The benchmark's bank: the DeepMimic training clips and the built-in bank's synthetic
+    clips (never the held-out clips)."""
+    return DemoBank.from_clips(load_split("train") + synthetic_bank_clips(), window)
 
 
 def _lifter(kind: str, demonstrations: bool = True):

@@ -27,9 +27,8 @@ load_package()
 from finephys.detect.mediapipe_backend import MediaPipePoseBackend  # noqa: E402
 from finephys.detect.pipeline import detect_poses  # noqa: E402
 from finephys.detect.video import read_video  # noqa: E402
-from finephys.lifter.bank import DemoBank  # noqa: E402
+from finephys.lifter.bank import builtin_bank  # noqa: E402
 from finephys.lifter.inference import PACKAGE_WEIGHTS, Lifter  # noqa: E402
-from finephys.motion.synthetic import FAMILIES, generate_dataset  # noqa: E402
 from finephys.skeleton.h36m import bone_lengths  # noqa: E402
 from finephys.skeleton.render import render_sequence  # noqa: E402
 from finephys.skeleton.render3d import render_3d_views  # noqa: E402
@@ -49,7 +48,7 @@ def main() -> None:
     for kind in ("icl", "tcn"):
         lifter = Lifter.from_files(PACKAGE_WEIGHTS / f"finephys_lifter_{kind}.safetensors")
         if kind == "icl":
-            lifter = lifter.with_bank(DemoBank.from_clips(generate_dataset(4 * len(FAMILIES), seed=7), lifter.config.window))
+            lifter = lifter.with_bank(builtin_bank(lifter.config.window))
         began = time.perf_counter()
         pose3d = lifter(pose2d)
         seconds = time.perf_counter() - began
@@ -67,7 +66,7 @@ def main() -> None:
         drawn = render_sequence(pose2d.slice(t, t + 1), background=frame[None])[0]
         left = cv2.resize(drawn, (456, 256))
         cv2.putText(left, f"frame {t}", (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (1, 1, 0), 2)
-        views = render_3d_views(_frame(lifted["icl"], t), panel=256)[0]
+        views = render_3d_views(lifted["icl"].slice(t, t + 1), panel=256)[0]
         rows.append(np.concatenate([left, views], axis=1))
     figure = (np.concatenate(rows, axis=0) * 255).clip(0, 255).astype(np.uint8)
     out_png = REPO_DIR / "benchmarks" / "results" / "sports2d_lift.jpg"
@@ -77,14 +76,6 @@ def main() -> None:
     out.write_text(json.dumps({"command": "benchmarks/lift_real_video.py", "frames": pose2d.num_frames,
                                "found_frames": int(found.sum()), "lifters": results}, indent=1))
     print(f"saved {out.relative_to(REPO_DIR)} and {out_png.relative_to(REPO_DIR)}")
-
-
-def _frame(pose3d, t):
-    from dataclasses import replace
-
-    root = pose3d.root[t:t + 1] if pose3d.root is not None else None
-    conf = pose3d.confidence[t:t + 1] if pose3d.confidence is not None else None
-    return replace(pose3d, joints=pose3d.joints[t:t + 1], root=root, confidence=conf)
 
 
 if __name__ == "__main__":

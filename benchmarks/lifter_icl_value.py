@@ -23,10 +23,9 @@ from _package import REPO_DIR, load_package  # noqa: E402
 
 load_package()
 from finephys.evaluation.protocol import build_cases, evaluate  # noqa: E402
-from finephys.lifter.bank import DemoBank  # noqa: E402
+from finephys.lifter.bank import DemoBank, synthetic_bank_clips  # noqa: E402
 from finephys.lifter.inference import PACKAGE_WEIGHTS, Lifter  # noqa: E402
 from finephys.motion.deepmimic import HELD_OUT_CLIPS, load_split  # noqa: E402
-from finephys.motion.synthetic import FAMILIES, generate_dataset  # noqa: E402
 
 SALTOS = ("back_salto", "front_salto", "twisting_salto")
 
@@ -35,13 +34,14 @@ def main() -> None:
     lifter = Lifter.from_files(PACKAGE_WEIGHTS / "finephys_lifter_icl.safetensors")
     w = lifter.config.window
     mocap = load_split("train")
-    saltos = generate_dataset(4 * len(SALTOS), seed=7, families=list(SALTOS))
-    everything = generate_dataset(4 * len(FAMILIES), seed=7)
+    saltos = synthetic_bank_clips(SALTOS)
+    everything = synthetic_bank_clips()
+    mocap_bank = DemoBank.from_clips(mocap, w)  # projected once, shared by the larger banks
     banks = {
         "none": None,
-        "mocap": DemoBank.from_clips(mocap, w),
-        "mocap + saltos": DemoBank.from_clips(mocap + saltos, w),
-        "mocap + all families": DemoBank.from_clips(mocap + everything, w),
+        "mocap": mocap_bank,
+        "mocap + saltos": mocap_bank.merged(DemoBank.from_clips(saltos, w)),
+        "mocap + all families": mocap_bank.merged(DemoBank.from_clips(everything, w)),
     }
     cases = build_cases()
     table: dict[str, dict[str, float]] = {}

@@ -27,7 +27,7 @@ from ..metrics import (
     acceleration_error, ballistic_error, bone_asymmetry, bone_length_std, floating, foot_skate,
     ground_penetration, mpjpe, mpjve, n_mpjpe, p_mpjpe,
 )
-from ..motion.cameras import orbit_camera, project_clip
+from ..motion.cameras import joints_in_frame, orbit_camera, project_clip
 from ..motion.clip import MotionClip, camera_to_world
 from ..motion.deepmimic import HELD_OUT_CLIPS, load_deepmimic_clip
 from ..motion.noise2d import CLEAN, NOISY, NoiseModel, corrupt
@@ -79,13 +79,10 @@ def _camera_for(clip: MotionClip, azimuth: float, elevation: float) -> PinholeCa
     """A fixed-view camera aimed at the clip, pulled back until the whole motion is in view."""
     width, height = IMAGE_SIZE
     target = np.array([*clip.root[:, :2].mean(axis=0), AIM_HEIGHT])
-    lo = np.array([VIEW_MARGIN * width, VIEW_MARGIN * height])
-    hi = np.array([(1 - VIEW_MARGIN) * width, (1 - VIEW_MARGIN) * height])
     distance = MIN_DISTANCE
     while distance < 50.0:
         camera = orbit_camera(target, distance, azimuth, elevation, width, height, float(max(width, height)))
-        uv, in_front = camera.project_world(clip.joints)
-        if in_front.all() and (uv >= lo).all() and (uv <= hi).all():
+        if joints_in_frame(camera, clip.joints, VIEW_MARGIN).all():
             return camera
         distance += 0.25
     raise PoseDataError(f"clip {clip.name!r} does not fit in a {width}x{height} view")

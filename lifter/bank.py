@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
@@ -18,12 +19,15 @@ import numpy as np
 
 from ..motion.cameras import orbit_camera, project_clip
 from ..motion.clip import MotionClip
+from ..motion.synthetic import FAMILIES, generate_dataset
 from ..skeleton.errors import PoseDataError
 from ..skeleton.sequence import Pose2DSequence, Pose3DSequence
 from .normalize import normalize_2d
 from .windows import pad_to_window, window_starts
 
 BANK_FORMAT = "finephys_demo_bank_v1"
+BANK_CLIPS_PER_FAMILY = 4
+BANK_SEED = 7  # not the lifter's training seed: the bank's synthetic clips are new motions
 FEATURE_FRAMES = 7  # frames of a window compared in retrieval (evenly spaced)
 
 
@@ -51,6 +55,9 @@ class DemoBank:
     target_3d: np.ndarray  # [N,W,17,3] metres, root-relative, camera frame
     names: list[str] = field(default_factory=list)  # per entry: "clip@start/view"
     families: list[str] = field(default_factory=list)
+    # retrieval features of clean_2d and their squared norms, computed on first retrieval
+    _features: Optional[np.ndarray] = field(default=None, init=False, repr=False)
+    _norms: Optional[np.ndarray] = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.clean_2d = np.asarray(self.clean_2d, dtype=np.float32)
@@ -118,7 +125,7 @@ class DemoBank:
     # ------------------------------------------------------------------ retrieval
     def retrieve(self, query_2d: np.ndarray) -> np.ndarray:
         """Index of the best entry for each query window. query_2d [Q,W,17,3] -> [Q] int."""
-        if getattr(self, "_features", None) is None:
+        if self._features is None:
             self._features = window_features(self.clean_2d)
             self._norms = (self._features * self._features).sum(axis=1)
         return nearest(window_features(query_2d), self._features, self._norms)
@@ -146,3 +153,15 @@ class DemoBank:
             raise
         except Exception as exc:  # safetensors raises several types for damaged files
             raise PoseDataError(f"{path.name}: cannot read the demonstration bank ({exc})") from exc
+
+
+def synthetic_bank_clips(families: Sequence[str] = FAMILIES) -> list[MotionClip]:
+    """The built-in bank's motions: BANK_CLIPS_PER_FAMILY new synthetic clips of each family."""
+    return generate_dataset(BANK_CLIPS_PER_FAMILY * len(families), seed=BANK_SEED, families=list(families))
+
+
+@lru_cache(maxsize=4)
+def builtin_bank(window: int) -> DemoBank:
+    """The bank used when no other is given: synthetic_bank_clips() from 16 views. Built once
+    per process and window (about 15 s), the same every time (seeded)."""
+    return DemoBank.from_clips(synthetic_bank_clips(), window)

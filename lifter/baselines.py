@@ -12,8 +12,8 @@ from dataclasses import replace
 from typing import Optional, Sequence
 
 import numpy as np
-from scipy.signal import savgol_filter
 
+from ..detect.smoothing import savitzky_golay
 from ..motion.cameras import orbit_camera
 from ..motion.clip import MotionClip
 from ..skeleton.camera import PinholeCamera
@@ -88,11 +88,7 @@ class SavgolSmoothed:
 
     def __call__(self, pose2d: Pose2DSequence) -> Pose3DSequence:
         estimate = self.estimator(pose2d)
-        window = int(round(self.window_s * estimate.fps)) | 1  # odd
-        window = min(window, estimate.num_frames if estimate.num_frames % 2 else estimate.num_frames - 1)
-        if window <= self.order:
-            return estimate
-        smooth = savgol_filter(estimate.global_joints().astype(np.float64), window, self.order, axis=0, mode="interp")
+        smooth = savitzky_golay(estimate.global_joints(), estimate.fps, self.window_s, self.order)
         root = smooth[:, PELVIS] if estimate.has_trajectory else None
         joints = smooth - smooth[:, PELVIS:PELVIS + 1]
         return replace(estimate, joints=joints, root=root, source=f"{self.name}: {pose2d.source}")

@@ -186,7 +186,6 @@ def forward_kinematics(frames: np.ndarray, urdf_path: Optional[str] = None) -> d
     packed as {name: np.ndarray [T,3,4]} ([R | p] per frame).
     """
     joints, _ = load_humanoid_skeleton(urdf_path)
-    t_len = frames.shape[0]
     local: dict[str, np.ndarray] = {}
     col = 8
     for name, dof in MOTION_JOINTS:
@@ -205,7 +204,6 @@ def forward_kinematics(frames: np.ndarray, urdf_path: Optional[str] = None) -> d
         if joint.name in local:
             rot = rot @ local[joint.name]
         world[joint.name] = np.concatenate([rot, pos[:, :, None]], axis=2)
-    assert all(len(v) == t_len for v in world.values())
     return world
 
 

@@ -7,10 +7,9 @@ from pathlib import Path
 import torch
 from comfy_api.latest import io, ui
 
-from ..lifter.bank import DemoBank
+from ..lifter.bank import DemoBank, builtin_bank, synthetic_bank_clips
 from ..lifter.inference import DEFAULT_NAME, PACKAGE_WEIGHTS, Lifter
 from ..motion.bvh import load_bvh_clip
-from ..motion.synthetic import FAMILIES, generate_dataset
 from ..skeleton.errors import PoseDataError
 from ..skeleton.render3d import render_3d_views
 from .common import MODEL_FOLDER, combo_errors, progress, resolve_input_path, user_error
@@ -18,7 +17,6 @@ from .types import CATEGORY, DemoBankType, Pose2D, Pose3D
 
 DEFAULT_WEIGHTS = f"[default] {DEFAULT_NAME}"
 DEFAULT_BANK_WINDOW = 27
-_default_bank: dict[int, DemoBank] = {}
 
 
 def weight_choices() -> list[str]:
@@ -45,15 +43,6 @@ def weights_path(choice: str) -> Path:
     if path is None:
         raise PoseDataError(f"{choice!r} not found in models/{MODEL_FOLDER}/")
     return Path(path)
-
-
-def default_bank(window: int) -> DemoBank:
-    """Four synthetic clips of every family, seen from 16 views; built once per process
-    (about 15 s), the same every time (seeded)."""
-    if window not in _default_bank:
-        clips = generate_dataset(4 * len(FAMILIES), seed=7)
-        _default_bank[window] = DemoBank.from_clips(clips, window)
-    return _default_bank[window]
 
 
 class ICLLift3D(io.ComfyNode):
@@ -112,7 +101,7 @@ class ICLLift3D(io.ComfyNode):
                 elif bank is not None:
                     demo = bank
                 elif lifter.config.kind == "icl":
-                    demo = default_bank(lifter.config.window)
+                    demo = builtin_bank(lifter.config.window)
             pose_3d = lifter.lift(pose_2d, demonstration=demo,
                                   focal_length_px=focal_length_px if focal_length_px > 0 else None)
             if preview:
@@ -173,7 +162,7 @@ class BuildDemoBank(io.ComfyNode):
             raise ValueError(f"{cls.DISPLAY}: bad bank name {name!r} (letters, digits, - and _)")
         try:
             if source.startswith("[synthetic]"):
-                clips = generate_dataset(4 * len(FAMILIES), seed=7)
+                clips = synthetic_bank_clips()
             else:
                 folder = resolve_input_path(source)
                 files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".bvh")

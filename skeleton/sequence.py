@@ -171,6 +171,15 @@ class Pose3DSequence:
     def has_trajectory(self) -> bool:
         return self.root is not None
 
+    def slice(self, start: int, stop: Optional[int] = None, step: int = 1) -> "Pose3DSequence":
+        """Frames [start:stop:step] (fps divided by step); root and confidence follow."""
+        s = np.s_[start:stop:step]
+        return replace(
+            self, joints=self.joints[s], fps=self.fps / step,
+            root=None if self.root is None else self.root[s],
+            confidence=None if self.confidence is None else self.confidence[s],
+        )
+
     def global_joints(self) -> np.ndarray:
         """Joints in the camera frame [T,17,3]: root-relative joints plus the root trajectory
         (root-relative joints alone when there is no trajectory)."""
