@@ -249,7 +249,7 @@ def _resample_uniform(frames: np.ndarray) -> tuple[np.ndarray, float]:
     """
     durations = frames[:-1, 0]
     dt = float(np.median(durations))
-    if abs(1.0 / dt - round(1.0 / dt)) < 1e-3:
+    if abs(1.0 / dt - round(1.0 / dt)) < 1e-4 * round(1.0 / dt):
         dt = 1.0 / round(1.0 / dt)  # files print 1/60 s as 0.016666: the rate is 60 fps
     if np.allclose(durations, dt, rtol=1e-3, atol=0):
         return frames, 1.0 / dt
