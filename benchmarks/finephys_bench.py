@@ -11,6 +11,13 @@ Rows (later issues register theirs in ROWS):
   icl_lifter_no_demo  the in-context lifter without a demonstration (ablation).
   icl_lifter        the in-context lifter with demonstrations retrieved from a bank of the
                     DeepMimic training clips + 4 new synthetic clips per family.
+  icl_savgol_3d     icl_lifter's 3D (trajectory included) smoothed by Savitzky-Golay (0.25 s).
+  icl_one_euro_3d   icl_lifter's 3D smoothed by the One Euro filter (physnet/baselines.py).
+  physnet           S3D_pp: PhysNet (physnet/weights, or --physnet) on icl_lifter's output,
+                    told each camera's elevation.
+  physnet_fused     (S3D_dd + S3D_pp) / 2, the paper's fusion.
+  physnet_fused_rigid  the same with the data's median bone lengths restored (Fuse & Project's
+                    rigid_bones option).
 Columns: spec section 3 metrics (pose errors in mm, root-relative, camera frame; physics in
 the world frame with the ground truth's contact and flight labels) and speed in frames/s.
 Prints one table per noise level and writes benchmarks/results/finephys_bench.json.
@@ -18,6 +25,7 @@ Prints one table per noise level and writes benchmarks/results/finephys_bench.js
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import platform
 import sys
@@ -35,6 +43,9 @@ from finephys.evaluation.protocol import (  # noqa: E402
 from finephys.lifter.baselines import MeanPoseLifter, SavgolSmoothed, mean_camera_pose  # noqa: E402
 from finephys.lifter.bank import DemoBank, synthetic_bank_clips  # noqa: E402
 from finephys.lifter.inference import PACKAGE_WEIGHTS, Lifter  # noqa: E402
+from finephys.physnet.baselines import Smoothed3D  # noqa: E402
+from finephys.physnet.inference import PhysNetRunner  # noqa: E402
+from finephys.physnet.pipeline import LiftAndReestimate  # noqa: E402
 from finephys.motion.deepmimic import HELD_OUT_CLIPS, TRAIN_CLIPS, load_split  # noqa: E402
 
 
@@ -48,6 +59,15 @@ def default_bank(window: int) -> DemoBank:
     return DemoBank.from_clips(load_split("train") + synthetic_bank_clips(), window)
 
 
+PHYSNET_WEIGHTS: list = []  # --physnet overrides the shipped weights
+
+
+def _physnet(output: str, rigid_bones: bool = False) -> LiftAndReestimate:
+    runner = PhysNetRunner.from_files(PHYSNET_WEIGHTS[0]) if PHYSNET_WEIGHTS else PhysNetRunner.default()
+    return LiftAndReestimate(_lifter("icl"), runner, output, rigid_bones=rigid_bones)
+
+
+@functools.lru_cache(maxsize=None)
 def _lifter(kind: str, demonstrations: bool = True):
     weights = PACKAGE_WEIGHTS / f"finephys_lifter_{kind}.safetensors"
     lifter = Lifter.from_files(weights, use_demonstrations=demonstrations)
@@ -66,6 +86,11 @@ ROWS: dict[str, Callable[[], object]] = {
     "tcn_lifter": lambda: _lifter("tcn"),
     "icl_lifter_no_demo": lambda: _lifter("icl", demonstrations=False),
     "icl_lifter": lambda: _lifter("icl"),
+    "icl_savgol_3d": lambda: Smoothed3D(_lifter("icl"), "savitzky_golay"),
+    "icl_one_euro_3d": lambda: Smoothed3D(_lifter("icl"), "one_euro"),
+    "physnet": lambda: _physnet("physics"),
+    "physnet_fused": lambda: _physnet("fused"),
+    "physnet_fused_rigid": lambda: _physnet("fused", rigid_bones=True),
 }
 
 
@@ -86,7 +111,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", default=",".join(ROWS), help="comma-separated rows: " + ", ".join(ROWS))
     parser.add_argument("--out", default=str(REPO_DIR / "benchmarks" / "results" / "finephys_bench.json"))
+    parser.add_argument("--physnet", default=None, help="PhysNet weights for the physnet rows (default: shipped)")
     args = parser.parse_args()
+    if args.physnet:
+        PHYSNET_WEIGHTS.append(args.physnet)
     rows = [r.strip() for r in args.rows.split(",") if r.strip()]
     unknown = [r for r in rows if r not in ROWS]
     if unknown:
@@ -112,7 +140,8 @@ def main() -> None:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({
-        "command": "benchmarks/finephys_bench.py --rows " + ",".join(rows),
+        "command": "benchmarks/finephys_bench.py --rows " + ",".join(rows)
+        + (f" --physnet {args.physnet}" if args.physnet else ""),
         "machine": {"platform": platform.platform(), "python": platform.python_version(),
                     "processor": platform.machine()},
         "protocol": {"clips": list(HELD_OUT_CLIPS), "train_clips": list(TRAIN_CLIPS),

@@ -9,7 +9,9 @@ Fixed and written down here only:
   clip, camera and level).
 
 An estimator is any callable Pose2DSequence -> Pose3DSequence (camera frame, root-relative
-joints, optionally a root trajectory). Pose metrics compare root-relative joints in the
+joints, optionally a root trajectory). One that sets `uses_camera_elevation = True` is also
+told the camera's elevation (degrees, looking down; keyword elevation_deg): the one piece of
+calibration PhysNet needs to know where gravity points, and the one a user sets on the node. Pose metrics compare root-relative joints in the
 camera frame. Physics metrics need a trajectory: the estimate is mapped back to the world
 with the (known) camera and measured against the floor with the ground truth's contact and
 flight labels (so every row is judged on the same frames); estimators without a trajectory
@@ -24,7 +26,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from ..metrics import (
-    acceleration_error, ballistic_error, bone_asymmetry, bone_length_std, floating, foot_skate,
+    acceleration_error, ballistic_error, ballistic_errors, bone_asymmetry, bone_length_std, floating, foot_skate,
     ground_penetration, mpjpe, mpjve, n_mpjpe, p_mpjpe,
 )
 from ..motion.cameras import joints_in_frame, orbit_camera, project_clip
@@ -55,7 +57,7 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("mpjpe", "mm"), ("p_mpjpe", "mm"), ("n_mpjpe", "mm"), ("mpjve", "mm/frame"),
     ("accel", "mm/frame^2"), ("accel_si", "m/s^2"), ("bone_std", "mm"), ("bone_asym", "mm"),
     ("foot_skate", "mm/frame"), ("skate_ratio", "share"), ("penetration", "mm"),
-    ("floating", "mm"), ("flight_com", "m/s^2"), ("fps", "frames/s"),
+    ("floating", "mm"), ("flight_com", "m/s^2"), ("flight_com_median", "m/s^2"), ("fps", "frames/s"),
 )
 
 
@@ -69,6 +71,7 @@ class BenchCase:
     noise: str
     pose2d: Pose2DSequence
     gt: Pose3DSequence  # the clip in this camera's frame (root-relative + root)
+    elevation_deg: float = 0.0  # the camera's elevation (looking down), BENCH_CAMERAS
 
     @property
     def key(self) -> str:
@@ -103,7 +106,7 @@ def build_cases(
             for li, level in enumerate(levels):
                 model = NOISE_LEVELS[level]
                 pose2d = corrupt(clean, model, seed=BASE_SEED + 100 * ci + 10 * ki + li)
-                cases.append(BenchCase(clip, camera_name, camera, level, pose2d, gt))
+                cases.append(BenchCase(clip, camera_name, camera, level, pose2d, gt, elevation))
     return cases
 
 
@@ -128,7 +131,8 @@ def score(estimate: Pose3DSequence, case: BenchCase, seconds: float = float("nan
         "fps": case.gt.num_frames / seconds if seconds > 0 else float("nan"),
     }
     nan = float("nan")
-    physics = dict(foot_skate=nan, skate_ratio=nan, penetration=nan, floating=nan, flight_com=nan)
+    physics = dict(foot_skate=nan, skate_ratio=nan, penetration=nan, floating=nan, flight_com=nan,
+                   flight_com_errors=np.zeros(0))
     if estimate.has_trajectory:
         world = camera_to_world(case.camera, estimate.global_joints())
         clip = case.clip
@@ -140,6 +144,8 @@ def score(estimate: Pose3DSequence, case: BenchCase, seconds: float = float("nan
             "penetration": 1000 * ground_penetration(world),
             "floating": 1000 * floating(world, supported=supported),
             "flight_com": ballistic_error(world, fps, clip.flight, vertical_only=True),
+            # per-frame |c''_z + 9.81|, pooled over cases for the median column (aggregate)
+            "flight_com_errors": ballistic_errors(world, fps, clip.flight, vertical_only=True),
         }
     out.update(physics)
     return out
@@ -154,6 +160,11 @@ def aggregate(per_case: list[tuple[BenchCase, dict[str, float]]]) -> dict[str, d
     for level, items in levels.items():
         row = {}
         for metric, _ in METRICS:
+            if metric == "flight_com_median":  # over every flight frame of every case
+                pooled = [v["flight_com_errors"] for _, v in items if "flight_com_errors" in v]
+                pooled = np.concatenate(pooled) if pooled else np.zeros(0)
+                row[metric] = float(np.median(pooled)) if pooled.size else float("nan")
+                continue
             if metric == "fps":
                 frames = sum(c.gt.num_frames for c, _ in items)
                 seconds = sum(c.gt.num_frames / v["fps"] for c, v in items if v["fps"] > 0)
@@ -181,10 +192,13 @@ def evaluate(
             estimate, seconds = case.gt, float("nan")
         else:
             start = time.perf_counter()
-            estimate = estimator(case.pose2d)
+            if getattr(estimator, "uses_camera_elevation", False):
+                estimate = estimator(case.pose2d, elevation_deg=case.elevation_deg)
+            else:
+                estimate = estimator(case.pose2d)
             seconds = time.perf_counter() - start
             if not isinstance(estimate, Pose3DSequence):
                 raise TypeError(f"an estimator must return a Pose3DSequence, got {type(estimate).__name__}")
         per_case.append((case, score(estimate, case, seconds)))
-    records = [{"case": c.key, **v} for c, v in per_case]
+    records = [{"case": c.key, **{k: x for k, x in v.items() if k != "flight_com_errors"}} for c, v in per_case]
     return aggregate(per_case), records

@@ -113,5 +113,7 @@ class Lifter:
         joints = joints - joints[:, :1]  # exactly root-relative
         camera = PinholeCamera.from_image_size(pose2d.width, pose2d.height, focal_length_px)
         root, _ = camera.fit_root_translation(joints, pose2d.keypoints, pose2d.confidence)
+        # The camera the trajectory was fitted for, so Fuse & Project can project back through it.
+        camera_info = {"image_size": (pose2d.width, pose2d.height), "focal_length_px": float(camera.fx)}
         return Pose3DSequence(joints=joints, fps=pose2d.fps, root=root, confidence=pose2d.confidence,
-                              source=f"{self.name}: {pose2d.source}")
+                              source=f"{self.name}: {pose2d.source}", extras=camera_info)

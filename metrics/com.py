@@ -49,6 +49,31 @@ def centre_of_mass(joints: np.ndarray) -> np.ndarray:
     return np.einsum("j,...jd->...d", joint_mass_weights(), np.asarray(joints, dtype=np.float64))
 
 
+def ballistic_errors(
+    joints: np.ndarray,
+    fps: float,
+    flight: np.ndarray,
+    gravity: Sequence[float] = GRAVITY,
+    vertical_only: bool = False,
+) -> np.ndarray:
+    """|c'' - g| (m/s^2) at every frame t whose neighbours t-1, t, t+1 are all in flight
+    (empty when none is). joints [T,17,3] world metres; flight [T] bool. With vertical_only
+    the error is taken along g only (|c''_z + 9.81| for the default g)."""
+    if fps <= 0:
+        raise ValueError(f"fps must be positive, got {fps}")
+    com = centre_of_mass(joints)
+    flight = np.asarray(flight, dtype=bool)
+    if com.shape[0] < 3:
+        return np.zeros(0)
+    acc = (com[:-2] - 2 * com[1:-1] + com[2:]) * fps**2  # at frames 1..T-2
+    valid = flight[:-2] & flight[1:-1] & flight[2:]
+    g = np.asarray(gravity, dtype=np.float64)
+    diff = acc[valid] - g
+    if vertical_only:
+        return np.abs(diff @ (g / np.linalg.norm(g)))
+    return np.linalg.norm(diff, axis=-1)
+
+
 def ballistic_error(
     joints: np.ndarray,
     fps: float,
@@ -56,24 +81,6 @@ def ballistic_error(
     gravity: Sequence[float] = GRAVITY,
     vertical_only: bool = False,
 ) -> float:
-    """Mean |c'' - g| (m/s^2) over frames t whose neighbours t-1, t, t+1 are all in flight.
-
-    joints [T,17,3] world metres; flight [T] bool. With vertical_only the error is taken along
-    g only (|c''_z + 9.81| for the default g). NaN when no frame qualifies.
-    """
-    if fps <= 0:
-        raise ValueError(f"fps must be positive, got {fps}")
-    com = centre_of_mass(joints)
-    flight = np.asarray(flight, dtype=bool)
-    if com.shape[0] < 3:
-        return float("nan")
-    acc = (com[:-2] - 2 * com[1:-1] + com[2:]) * fps**2  # at frames 1..T-2
-    valid = flight[:-2] & flight[1:-1] & flight[2:]
-    if not valid.any():
-        return float("nan")
-    g = np.asarray(gravity, dtype=np.float64)
-    diff = acc[valid] - g
-    if vertical_only:
-        unit = g / np.linalg.norm(g)
-        return float(np.abs(diff @ unit).mean())
-    return float(np.linalg.norm(diff, axis=-1).mean())
+    """Mean of ballistic_errors (m/s^2); NaN when no frame qualifies."""
+    errors = ballistic_errors(joints, fps, flight, gravity, vertical_only)
+    return float(errors.mean()) if errors.size else float("nan")

@@ -1,0 +1,52 @@
+"""PhysNet's architecture and options, stored as JSON beside the weights."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Union
+
+MODES = ("rollout", "teacher_forced")
+INVERSE_MASS_FORMS = ("cholesky", "symmetric")
+
+
+@dataclass
+class PhysNetConfig:
+    dim: int = 128  # width of the global encoder and the heads' features
+    local_dim: int = 128  # width of the three-frame local encoder
+    dilations: tuple[int, ...] = (1, 2, 4, 8)  # global encoder: dilated temporal convolutions
+    inverse_mass: str = "cholesky"  # "cholesky" (positive definite) | "symmetric" (1326 entries)
+    noise: bool = True  # the asymmetric noise term N_t (and L_noise)
+    # "rollout": each step starts from the integrator's own previous states (physics laws hold
+    # exactly in the output); "teacher_forced": from the encoder's data-driven states.
+    mode: str = "rollout"
+    max_acceleration: float = 300.0  # m/s^2, soft limit (tanh) so no step can blow up
+    force_scale: float = 10.0  # m/s^2 per unit of the J and C heads' outputs
+    hard_flight: bool = True  # at inference: flight weight 0/1 (the law exact), soft in training
+
+    def __post_init__(self) -> None:
+        self.dilations = tuple(int(d) for d in self.dilations)
+        if self.mode not in MODES:
+            raise ValueError(f"unknown PhysNet mode {self.mode!r}; use one of {', '.join(MODES)}")
+        if self.inverse_mass not in INVERSE_MASS_FORMS:
+            raise ValueError(f"unknown M^-1 form {self.inverse_mass!r}; use one of {', '.join(INVERSE_MASS_FORMS)}")
+
+    def to_json(self) -> str:
+        return json.dumps({"model": "finephys_physnet", **asdict(self)}, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "") -> "PhysNetConfig":
+        what = source or "PhysNet config"
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{what}: not JSON ({exc})") from exc
+        if not isinstance(data, dict) or data.pop("model", None) != "finephys_physnet":
+            raise ValueError(f"{what}: not a PhysNet config (no \"model\": \"finephys_physnet\")")
+        try:
+            return cls(**data)
+        except TypeError as exc:
+            raise ValueError(f"{what}: {exc}") from exc
+
+    def save(self, path: Union[str, Path]) -> None:
+        Path(path).write_text(self.to_json())

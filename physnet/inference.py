@@ -1,0 +1,95 @@
+"""Re-estimating a lifted 3D sequence with trained PhysNet weights.
+
+Pose3DSequence (camera frame, root-relative joints + root trajectory, i.e. S3D_dd) ->
+Pose3DSequence S3D_pp in the same frame, plus a PhysicsReport (contacts, flight phases, COM).
+The camera's elevation says where gravity points (physnet/frames.py); 0 = a level camera.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional, Union
+
+import numpy as np
+import torch
+
+from ..skeleton.errors import PoseDataError
+from ..skeleton.sequence import Pose3DSequence
+from .config import PhysNetConfig
+from .constraints import median_bone_lengths
+from .frames import GravityFrame
+from .model import PhysNet
+from .report import PhysicsReport
+
+PACKAGE_WEIGHTS = Path(__file__).resolve().parent / "weights"
+DEFAULT_NAME = "finephys_physnet"
+
+
+def load_physnet(weights: Union[str, Path], config: Optional[Union[str, Path]] = None) -> tuple[PhysNet, PhysNetConfig]:
+    """PhysNet from <name>.safetensors and its <name>.json (beside it by default). Errors name
+    the file and what is wrong (missing, not safetensors, another architecture)."""
+    from safetensors.torch import load_file
+
+    weights = Path(weights)
+    config_path = Path(config) if config else weights.with_suffix(".json")
+    for path, what in ((weights, "weights"), (config_path, "config")):
+        if not path.is_file():
+            raise PoseDataError(f"PhysNet {what} file {path.name} not found in {path.parent}")
+    try:
+        cfg = PhysNetConfig.from_json(config_path.read_text(), config_path.name)
+    except ValueError as exc:
+        raise PoseDataError(str(exc)) from exc
+    try:
+        state = load_file(str(weights))
+    except Exception as exc:
+        raise PoseDataError(f"{weights.name}: not a readable safetensors file ({exc})") from exc
+    model = PhysNet(cfg)
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[0]
+        raise PoseDataError(f"{weights.name}: these weights do not fit PhysNet as {config_path.name} "
+                            f"describes it ({first})") from exc
+    model.eval()
+    return model, cfg
+
+
+class PhysNetRunner:
+    """S3D_dd -> (S3D_pp, PhysicsReport)."""
+
+    def __init__(self, model: PhysNet, config: PhysNetConfig, name: str = "physnet") -> None:
+        self.model, self.config, self.name = model, config, name
+
+    @classmethod
+    def from_files(cls, weights: Union[str, Path]) -> "PhysNetRunner":
+        model, config = load_physnet(weights)
+        return cls(model, config, Path(weights).stem)
+
+    @classmethod
+    def default(cls) -> "PhysNetRunner":
+        return cls.from_files(PACKAGE_WEIGHTS / f"{DEFAULT_NAME}.safetensors")
+
+    def reestimate(self, pose3d: Pose3DSequence, elevation_deg: float = 0.0) -> tuple[Pose3DSequence, PhysicsReport]:
+        if pose3d.num_frames < 3:
+            raise PoseDataError(f"PhysNet needs at least 3 frames (the Verlet update looks at "
+                                f"t-1, t, t+1); this sequence has {pose3d.num_frames}")
+        if not pose3d.has_trajectory:
+            raise PoseDataError("PhysNet needs a root trajectory (gravity acts on the body's path): "
+                                "use a 3D sequence from FinePhys ICL Lift 3D, which estimates one")
+        try:
+            frame = GravityFrame.for_elevation(pose3d.global_joints(), elevation_deg)
+        except ValueError as exc:
+            raise PoseDataError(str(exc)) from exc
+        q = frame.to_gravity(pose3d.global_joints())
+        lengths = median_bone_lengths(pose3d.joints.astype(np.float64), pose3d.confidence)
+        with torch.inference_mode():
+            out = self.model(torch.from_numpy(q).float()[None], torch.tensor([1.0 / pose3d.fps]),
+                             torch.from_numpy(lengths).float()[None])
+        pose_g = out.pose[0].double().numpy()
+        pose_cam = frame.to_camera(pose_g)
+        root = pose_cam[:, 0]
+        result = Pose3DSequence(joints=pose_cam - root[:, None], fps=pose3d.fps, root=root,
+                                confidence=pose3d.confidence, source=f"{self.name}: {pose3d.source}",
+                                extras=dict(pose3d.extras))
+        probs = torch.sigmoid(out.contact_logits).reshape(2, -1, 3).mean(0).numpy()
+        report = PhysicsReport.build(q, pose_g, probs, out.flight[0].numpy() > 0.5, pose3d.fps, elevation_deg)
+        return result, report

@@ -1,0 +1,126 @@
+"""PhysNet from files, re-estimation of a real held-out clip's lift, the report, fusing and
+projecting (original camera and new views), and clear errors for bad input."""
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from finephys.evaluation.protocol import BENCH_CAMERAS, _camera_for
+from finephys.motion.deepmimic import load_deepmimic_clip
+from finephys.physnet.config import PhysNetConfig
+from finephys.physnet.fuse import fuse, project_new_view, project_original
+from finephys.physnet.inference import PhysNetRunner, load_physnet
+from finephys.physnet.model import PhysNet
+from finephys.skeleton.errors import PoseDataError
+from finephys.skeleton.sequence import Pose3DSequence
+
+
+def _tiny(tmp_path, name="tiny_physnet", **kwargs):
+    config = PhysNetConfig(dim=16, local_dim=16, dilations=(1, 2), **kwargs)
+    torch.manual_seed(0)
+    model = PhysNet(config)
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, tmp_path / f"{name}.safetensors")
+    config.save(tmp_path / f"{name}.json")
+    return tmp_path / f"{name}.safetensors"
+
+
+@pytest.fixture(scope="module")
+def spinkick():
+    """The held-out spinkick (60 fps, 21 flight frames) as the bench's side camera sees it."""
+    clip = load_deepmimic_clip("spinkick")
+    _, azimuth, elevation = BENCH_CAMERAS[1]
+    camera = _camera_for(clip, azimuth, elevation)
+    return clip, camera, elevation, clip.to_camera(camera)
+
+
+def test_reestimate_keeps_frames_frame_and_camera_info(tmp_path, spinkick):
+    clip, camera, elevation, seq = spinkick
+    seq = Pose3DSequence(seq.joints, seq.fps, seq.root, extras={"image_size": (1920, 1080)})
+    runner = PhysNetRunner.from_files(_tiny(tmp_path))
+    out, report = runner.reestimate(seq, elevation)
+    assert out.num_frames == seq.num_frames and out.has_trajectory and out.fps == seq.fps
+    assert out.extras["image_size"] == (1920, 1080)
+    # an untrained PhysNet tracks its input: same place, same frame (camera), not wildly off
+    assert np.abs(out.global_joints() - seq.global_joints()).mean() < 0.1
+    summary = report.summary()
+    assert summary["frames"] == seq.num_frames and np.isfinite(summary["flight_com_error_median_ms2"]["input"]) \
+        or summary["flight_frames"] == 0
+    image = report.plot(400, 200)
+    assert image.shape == (200, 400, 3) and image.dtype == np.uint8 and image.std() > 0
+
+
+def test_bad_inputs_are_clear(tmp_path, spinkick):
+    runner = PhysNetRunner.from_files(_tiny(tmp_path))
+    seq = spinkick[3]
+    with pytest.raises(PoseDataError, match="at least 3 frames"):
+        runner.reestimate(seq.slice(0, 2))
+    with pytest.raises(PoseDataError, match="root trajectory"):
+        runner.reestimate(Pose3DSequence(seq.joints, seq.fps))
+    with pytest.raises(PoseDataError, match="elevation"):
+        runner.reestimate(seq, 120.0)
+
+
+def test_weights_errors_name_the_file(tmp_path):
+    weights = _tiny(tmp_path)
+    (tmp_path / "broken.safetensors").write_bytes(b"\0" * 64)
+    (tmp_path / "broken.json").write_text(weights.with_suffix(".json").read_text())
+    with pytest.raises(PoseDataError, match="broken.safetensors: not a readable safetensors"):
+        load_physnet(tmp_path / "broken.safetensors")
+    other = _tiny(tmp_path, "other", inverse_mass="symmetric", noise=False)
+    (tmp_path / "mixed.safetensors").write_bytes(other.read_bytes())
+    (tmp_path / "mixed.json").write_text(PhysNetConfig().to_json())
+    with pytest.raises(PoseDataError, match="do not fit PhysNet"):
+        load_physnet(tmp_path / "mixed.safetensors")
+    (tmp_path / "lifterlike.json").write_text('{"kind": "icl", "window": 27}')
+    (tmp_path / "lifterlike.safetensors").write_bytes(weights.read_bytes())
+    with pytest.raises(PoseDataError, match="not a PhysNet config"):
+        load_physnet(tmp_path / "lifterlike.safetensors")
+    with pytest.raises(PoseDataError, match="missing.safetensors not found"):
+        load_physnet(tmp_path / "missing.safetensors")
+
+
+def test_fuse_weights_and_mismatches(spinkick):
+    seq = spinkick[3]
+    shifted = Pose3DSequence(seq.joints * 1.1, seq.fps, seq.root + 0.2)
+    assert np.allclose(fuse(seq, shifted, 0.0).global_joints(), seq.global_joints(), atol=1e-5)
+    assert np.allclose(fuse(seq, shifted, 1.0).global_joints(), shifted.global_joints(), atol=1e-5)
+    half = fuse(seq, shifted, 0.5).global_joints()
+    assert np.allclose(half, 0.5 * (seq.global_joints() + shifted.global_joints()), atol=1e-5)
+    from finephys.skeleton.h36m import bone_lengths
+    rigid = fuse(seq, Pose3DSequence(seq.joints[::-1].copy(), seq.fps, seq.root), 0.5, rigid_bones=True)
+    assert bone_lengths(rigid.joints).std(axis=0).max() < 2e-5  # float32 storage
+    assert np.allclose(rigid.root, seq.root, atol=1e-6)
+    with pytest.raises(PoseDataError, match="cannot fuse 78 frames with 40"):
+        fuse(seq, shifted.slice(0, 40))
+    with pytest.raises(PoseDataError, match="fps"):
+        fuse(seq, Pose3DSequence(seq.joints, 30.0, seq.root))
+    with pytest.raises(PoseDataError, match="root trajectory"):
+        fuse(seq, Pose3DSequence(seq.joints, seq.fps))
+    with pytest.raises(PoseDataError, match="weight"):
+        fuse(seq, shifted, 1.5)
+
+
+def test_projection_for_the_original_camera_matches_the_camera(spinkick):
+    clip, camera, _, seq = spinkick
+    pose2d = project_original(seq, camera.width, camera.height, camera.fx)
+    expected, _ = camera.project_world(clip.joints)
+    assert np.allclose(pose2d.keypoints, expected, atol=1e-2)
+
+
+def test_new_views_keep_the_action_in_frame_and_turn_it(spinkick):
+    clip, camera, elevation, seq = spinkick
+    front, cam0, world = project_new_view(seq, elevation, 0.0, elevation, 0.0, 512, 512)
+    behind, cam180, _ = project_new_view(seq, elevation, 180.0, elevation, 0.0, 512, 512)
+    for pose in (front, behind):
+        kp = pose.keypoints
+        assert (kp >= 0).all() and (kp <= 512).all() and (pose.confidence > 0).all()
+    # from behind, left and right swap sides in the picture (shoulders 11 = L, 14 = R)
+    side_front = np.sign(front.keypoints[:, 11, 0] - front.keypoints[:, 14, 0])
+    side_behind = np.sign(behind.keypoints[:, 11, 0] - behind.keypoints[:, 14, 0])
+    assert (side_front != side_behind).mean() > 0.8
+    # world heights survive the frame change (z up): same as the clip's, up to the floor
+    assert np.allclose(np.ptp(world[..., 2]), np.ptp(clip.joints[..., 2]), atol=1e-3)
+    _, fixed, world2 = project_new_view(seq, elevation, 45.0, 20.0, 12.0, 512, 512)
+    centre = -fixed.rotation.T @ fixed.translation
+    target = 0.5 * (world2.reshape(-1, 3).min(0) + world2.reshape(-1, 3).max(0))
+    assert np.isclose(np.linalg.norm(centre - target), 12.0)
