@@ -7,11 +7,12 @@ from comfy_api.latest import ComfyExtension, io
 from .common import register_model_folder
 from .nodes_detect import LoadVideo, PoseDetect, Save2DPose
 from .nodes_lift import BuildDemoBank, ICLLift3D
+from .nodes_physics import FuseProject, PhysNetReestimate
 from .nodes_pose_io import DrawSkeleton, Load2DPose, PoseKeypointTo2DPose
 
 NODES: list[type[io.ComfyNode]] = [
     LoadVideo, PoseDetect, Load2DPose, PoseKeypointTo2DPose, DrawSkeleton, Save2DPose,
-    ICLLift3D, BuildDemoBank,
+    ICLLift3D, BuildDemoBank, PhysNetReestimate, FuseProject,
 ]
 
 

@@ -63,7 +63,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--lifter", default=None, help="lifter weights giving S3D_dd (default: the shipped ICL lifter)")
     p.add_argument("--noise-weight", type=float, default=1e-3, help="weight of L_noise")
     p.add_argument("--contact-weight", type=float, default=0.5, help="weight of the contact BCE")
-    p.add_argument("--accel-weight", type=float, default=2.0, help="weight of the acceleration term")
+    p.add_argument("--accel-weight", type=float, default=6.0, help="weight of the acceleration term")
     p.add_argument("--finetune-2d", nargs="*", default=None, help="2D pose files (.npz/.json): L_2D fine-tuning")
     p.add_argument("--elevation", type=float, default=0.0, help="camera elevation of the 2D files (degrees)")
     p.add_argument("--init", default=None, help="start from these PhysNet weights (fine-tuning)")
