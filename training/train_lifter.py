@@ -51,6 +51,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--cameras", type=int, default=4, help="random cameras per synthetic clip")
     p.add_argument("--mocap-cameras", type=int, default=16, help="random cameras per mocap clip")
     p.add_argument("--h36m", default=None, help="optional data_3d_h36m.npz (VideoPose3D layout)")
+    p.add_argument("--bone-weight", type=float, default=0.0,
+                   help="weight of a bone-length loss (|predicted - true length|, metres); 0: off (the shipped weights)")
     p.add_argument("--demo-share", type=float, default=0.8, help="share of batches with a demonstration")
     p.add_argument("--cache", default=".cache/finephys", help="where generated synthetic clips are kept")
     p.add_argument("--log-every", type=int, default=100)
@@ -168,6 +170,10 @@ def main(argv=None) -> None:
         # Smooth motion: match the targets' frame-to-frame velocities too.
         loss = loss + 0.5 * torch.linalg.norm(
             (prediction[:, 1:] - prediction[:, :-1]) - (target[:, 1:] - target[:, :-1]), dim=-1).mean()
+        if args.bone_weight:
+            from finephys.physnet.constraints import bone_lengths
+
+            loss = loss + args.bone_weight * (bone_lengths(prediction) - bone_lengths(target)).abs().mean()
         optimizer.zero_grad()
         accelerator.backward(loss)
         accelerator.clip_grad_norm_(model.parameters(), 1.0)

@@ -10,7 +10,7 @@ def _run(tmp_path, *extra):
     cmd = [sys.executable, str(REPO_DIR / "training" / "train_lifter.py"), "--steps", "6", "--batch", "8",
            "--window", "9", "--dim", "16", "--depth", "1", "--synthetic", "2", "--cameras", "1",
            "--mocap-cameras", "1", "--save-every", "2", "--log-every", "2", "--out", str(tmp_path / "out"),
-           "--cache", str(tmp_path / "cache"), "--name", "tiny_lifter", *extra]
+           "--cache", str(tmp_path / "cache"), "--name", "tiny_lifter", "--bone-weight", "0.5", *extra]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
