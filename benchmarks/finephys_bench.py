@@ -12,7 +12,7 @@ Rows (later issues register theirs in ROWS):
   icl_lifter        the in-context lifter with demonstrations retrieved from a bank of the
                     DeepMimic training clips + 4 new synthetic clips per family.
   icl_savgol_3d     icl_lifter's 3D (trajectory included) smoothed by Savitzky-Golay (0.25 s).
-  icl_one_euro_3d   icl_lifter's 3D smoothed by the One Euro filter (physnet/baselines.py).
+  icl_one_euro_3d   icl_lifter's 3D smoothed by the One Euro filter (lifter/baselines.py).
   physnet           S3D_pp: PhysNet (physnet/weights, or --physnet) on icl_lifter's output,
                     told each camera's elevation.
   physnet_fused     (S3D_dd + S3D_pp) / 2, the paper's fusion.
@@ -40,10 +40,9 @@ load_package()
 from finephys.evaluation.protocol import (  # noqa: E402
     BENCH_CAMERAS, METRICS, NOISE_LEVELS, build_cases, evaluate,
 )
-from finephys.lifter.baselines import MeanPoseLifter, SavgolSmoothed, mean_camera_pose  # noqa: E402
+from finephys.lifter.baselines import MeanPoseLifter, Smoothed3D, mean_camera_pose  # noqa: E402
 from finephys.lifter.bank import DemoBank, synthetic_bank_clips  # noqa: E402
 from finephys.lifter.inference import PACKAGE_WEIGHTS, Lifter  # noqa: E402
-from finephys.physnet.baselines import Smoothed3D  # noqa: E402
 from finephys.physnet.inference import PhysNetRunner  # noqa: E402
 from finephys.physnet.pipeline import LiftAndReestimate  # noqa: E402
 from finephys.motion.deepmimic import HELD_OUT_CLIPS, TRAIN_CLIPS, load_split  # noqa: E402
@@ -82,7 +81,7 @@ def _lifter(kind: str, demonstrations: bool = True):
 ROWS: dict[str, Callable[[], object]] = {
     "ground_truth": lambda: None,
     "mean_pose": _mean_pose_lifter,
-    "mean_pose_savgol": lambda: SavgolSmoothed(_mean_pose_lifter()),
+    "mean_pose_savgol": lambda: Smoothed3D(_mean_pose_lifter()),
     "tcn_lifter": lambda: _lifter("tcn"),
     "icl_lifter_no_demo": lambda: _lifter("icl", demonstrations=False),
     "icl_lifter": lambda: _lifter("icl"),

@@ -11,7 +11,6 @@ lift from the front, side and top.
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 import time
@@ -24,9 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 from _package import REPO_DIR, load_package  # noqa: E402
 
 load_package()
-from finephys.detect.mediapipe_backend import MediaPipePoseBackend  # noqa: E402
-from finephys.detect.pipeline import detect_poses  # noqa: E402
-from finephys.detect.video import read_video  # noqa: E402
+from _sports2d import detect_demo  # noqa: E402
 from finephys.lifter.bank import builtin_bank  # noqa: E402
 from finephys.lifter.inference import PACKAGE_WEIGHTS, Lifter  # noqa: E402
 from finephys.skeleton.h36m import bone_lengths  # noqa: E402
@@ -37,12 +34,7 @@ FIGURE_FRAMES = (150, 162, 168, 172, 176, 180, 186, 195)
 
 
 def main() -> None:
-    spec = importlib.util.find_spec("Sports2D")
-    video = Path(list(spec.submodule_search_locations)[0]) / "Demo" / "demo.mp4"
-    frames, fps = read_video(video)
-    with MediaPipePoseBackend() as backend:
-        pose2d, log = detect_poses(frames, backend, fps)
-    found = np.array(log.found)
+    frames, fps, pose2d, found = detect_demo()
     results = {}
     lifted = {}
     for kind in ("icl", "tcn"):

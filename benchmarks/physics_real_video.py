@@ -11,7 +11,6 @@ Saves benchmarks/results/physics_real_video.json and benchmarks/results/sports2d
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 import time
@@ -24,13 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 from _package import REPO_DIR, load_package  # noqa: E402
 
 load_package()
-from finephys.detect.mediapipe_backend import MediaPipePoseBackend  # noqa: E402
-from finephys.detect.pipeline import detect_poses  # noqa: E402
-from finephys.detect.video import read_video  # noqa: E402
+from _sports2d import detect_demo  # noqa: E402
 from finephys.lifter.bank import builtin_bank  # noqa: E402
 from finephys.lifter.inference import PACKAGE_WEIGHTS, Lifter  # noqa: E402
 from finephys.metrics.com import ballistic_errors, centre_of_mass  # noqa: E402
-from finephys.physnet.baselines import smooth_3d  # noqa: E402
+from finephys.lifter.baselines import smooth_3d  # noqa: E402
 from finephys.physnet.frames import GravityFrame  # noqa: E402
 from finephys.physnet.fuse import fuse  # noqa: E402
 from finephys.physnet.inference import PhysNetRunner  # noqa: E402
@@ -42,12 +39,7 @@ def main() -> None:
     parser.add_argument("--physnet", default=None, help="PhysNet weights (default: shipped)")
     parser.add_argument("--elevation", type=float, default=0.0, help="camera elevation, degrees (the demo's is level)")
     args = parser.parse_args()
-    spec = importlib.util.find_spec("Sports2D")
-    video = Path(list(spec.submodule_search_locations)[0]) / "Demo" / "demo.mp4"
-    frames, fps = read_video(video)
-    with MediaPipePoseBackend() as backend:
-        pose2d, log = detect_poses(frames, backend, fps)
-    found = np.array(log.found)
+    _, fps, pose2d, found = detect_demo()
     lifter = Lifter.from_files(PACKAGE_WEIGHTS / "finephys_lifter_icl.safetensors")
     data = lifter.with_bank(builtin_bank(lifter.config.window))(pose2d)
     runner = PhysNetRunner.from_files(args.physnet) if args.physnet else PhysNetRunner.default()

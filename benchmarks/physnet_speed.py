@@ -23,7 +23,7 @@ from _package import REPO_DIR, load_package  # noqa: E402
 
 load_package()
 from finephys.evaluation.protocol import build_cases  # noqa: E402
-from finephys.physnet.baselines import smooth_3d  # noqa: E402
+from finephys.lifter.baselines import smooth_3d  # noqa: E402
 from finephys.physnet.inference import PhysNetRunner  # noqa: E402
 from finephys.skeleton.sequence import Pose3DSequence  # noqa: E402
 

@@ -16,7 +16,6 @@ raw and after each smoother. Prints a table, saves benchmarks/results/pose_detec
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import platform
 import sys
@@ -29,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 from _package import REPO_DIR, load_package  # noqa: E402
 
 load_package()
+from _sports2d import demo_video  # noqa: E402
 from finephys.detect.mediapipe_backend import MediaPipePoseBackend  # noqa: E402
 from finephys.detect.pipeline import detect_poses  # noqa: E402
 from finephys.detect.smoothing import smooth_keypoints  # noqa: E402
@@ -86,8 +86,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--max-side", type=int, default=0, help="resize frames (0 = native 1768x994)")
     args = parser.parse_args()
-    spec = importlib.util.find_spec("Sports2D")
-    video = Path(list(spec.submodule_search_locations)[0]) / "Demo" / "demo.mp4"
+    video = demo_video()
     began = time.perf_counter()
     frames, fps = read_video(video, max_side=args.max_side)
     decode = time.perf_counter() - began

@@ -13,7 +13,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from ..detect.smoothing import savitzky_golay
+from ..detect.smoothing import one_euro, savitzky_golay
 from ..motion.cameras import orbit_camera
 from ..motion.clip import MotionClip
 from ..skeleton.camera import PinholeCamera
@@ -76,19 +76,35 @@ class MeanPoseLifter:
         )
 
 
-class SavgolSmoothed:
-    """Any estimator followed by a Savitzky-Golay filter over time on the global joints
-    (window in seconds, so clips at 16 and 60 fps are smoothed over the same time span)."""
+# One Euro in metres: 1 Hz base cut-off, rising by 0.5 Hz per m/s of joint speed.
+ONE_EURO_3D = {"min_cutoff": 1.0, "beta": 0.5}
+SMOOTHING_3D = ("savitzky_golay", "one_euro")
 
-    def __init__(self, estimator, window_s: float = 0.25, order: int = 2) -> None:
-        self.estimator = estimator
-        self.window_s = window_s
-        self.order = order
-        self.name = f"{getattr(estimator, 'name', 'estimator')} + Savitzky-Golay {window_s:g}s/{order}"
+
+def smooth_3d(pose: Pose3DSequence, method: str, window_s: float = 0.25, order: int = 2) -> Pose3DSequence:
+    """Smooth the global joints [T,17,3] (root trajectory included) over time with
+    Savitzky-Golay (window in seconds, so clips at 16 and 60 fps are smoothed over the same
+    time span) or the One Euro filter: what users do about jitter today."""
+    world = pose.global_joints().astype(np.float64)
+    if method == "savitzky_golay":
+        smooth = savitzky_golay(world, pose.fps, window_s, order)
+    elif method == "one_euro":
+        smooth = one_euro(world, pose.fps, **ONE_EURO_3D)
+    else:
+        raise ValueError(f"unknown 3D smoothing {method!r}; choose one of {', '.join(SMOOTHING_3D)}")
+    root = smooth[:, PELVIS] if pose.has_trajectory else None
+    return replace(pose, joints=smooth - smooth[:, PELVIS:PELVIS + 1], root=root,
+                   source=f"{pose.source} + {method}")
+
+
+class Smoothed3D:
+    """Any estimator (Pose2DSequence -> Pose3DSequence) followed by smooth_3d."""
+
+    def __init__(self, estimator, method: str = "savitzky_golay") -> None:
+        if method not in SMOOTHING_3D:
+            raise ValueError(f"unknown 3D smoothing {method!r}; choose one of {', '.join(SMOOTHING_3D)}")
+        self.estimator, self.method = estimator, method
+        self.name = f"{getattr(estimator, 'name', 'estimator')} + {method}"
 
     def __call__(self, pose2d: Pose2DSequence) -> Pose3DSequence:
-        estimate = self.estimator(pose2d)
-        smooth = savitzky_golay(estimate.global_joints(), estimate.fps, self.window_s, self.order)
-        root = smooth[:, PELVIS] if estimate.has_trajectory else None
-        joints = smooth - smooth[:, PELVIS:PELVIS + 1]
-        return replace(estimate, joints=joints, root=root, source=f"{self.name}: {pose2d.source}")
+        return smooth_3d(self.estimator(pose2d), self.method)

@@ -16,6 +16,7 @@ from typing import Optional, Union
 import numpy as np
 import torch
 
+from ..modelfiles import load_safetensors_model
 from ..skeleton.camera import PinholeCamera
 from ..skeleton.errors import PoseDataError
 from ..skeleton.sequence import Pose2DSequence, Pose3DSequence
@@ -31,31 +32,9 @@ DEFAULT_NAME = "finephys_lifter_icl"
 def load_weights(weights: Union[str, Path], config: Optional[Union[str, Path]] = None) -> tuple[torch.nn.Module, LifterConfig]:
     """A lifter from <name>.safetensors and its <name>.json config (beside it by default).
     Errors name the file and say what is wrong (missing, not safetensors, other architecture)."""
-    from safetensors.torch import load_file
-
-    weights = Path(weights)
-    config_path = Path(config) if config else weights.with_suffix(".json")
-    for path, what in ((weights, "weights"), (config_path, "config")):
-        if not path.is_file():
-            raise PoseDataError(f"lifter {what} file {path.name} not found in {path.parent}")
-    try:
-        cfg = LifterConfig.from_json(config_path.read_text(), config_path.name)
-    except ValueError as exc:
-        raise PoseDataError(str(exc)) from exc
-    try:
-        state = load_file(str(weights))
-    except Exception as exc:
-        raise PoseDataError(f"{weights.name}: not a readable safetensors file ({exc})") from exc
-    model = build_lifter(cfg)
-    try:
-        model.load_state_dict(state, strict=True)
-    except RuntimeError as exc:
-        first = str(exc).splitlines()[0]
-        raise PoseDataError(
-            f"{weights.name}: these weights do not fit a {cfg.kind} lifter with window "
-            f"{cfg.window}, dim {cfg.dim}, depth {cfg.depth} ({first})") from exc
-    model.eval()
-    return model, cfg
+    return load_safetensors_model(
+        weights, config, "lifter", LifterConfig.from_json, build_lifter,
+        lambda cfg, _: f"a {cfg.kind} lifter with window {cfg.window}, dim {cfg.dim}, depth {cfg.depth}")
 
 
 class Lifter:

@@ -44,6 +44,48 @@ def list_input_files(extensions: set[str], include_json_folders: bool = False) -
     return found
 
 
+def default_weights_label(name: str) -> str:
+    """The dropdown entry for a model shipped inside the package."""
+    return f"[default] {name}"
+
+
+def weight_choices(default_name: str, marker: str) -> list[str]:
+    """The shipped model, then every <name>.safetensors in models/finephys with a <name>.json
+    beside it whose name contains `marker` (so the lifter's list shows no PhysNet, and so on)."""
+    found = [default_weights_label(default_name)]
+    for name in folder_paths.get_filename_list(MODEL_FOLDER):
+        path = folder_paths.get_full_path(MODEL_FOLDER, name)
+        if path and Path(path).with_suffix(".json").is_file() and marker in Path(name).stem:
+            found.append(name)
+    return found
+
+
+def weights_path(choice: str, default_name: str, package_dir: Path, what: str) -> Path:
+    """The file a weights dropdown value names: the shipped one in package_dir, or one in
+    models/finephys; a PoseDataError names the file and folder when it is missing."""
+    if choice == default_weights_label(default_name):
+        path = package_dir / f"{default_name}.safetensors"
+        if not path.is_file():
+            raise PoseDataError(f"the shipped {what} weights {path.name} are missing from {path.parent}")
+        return path
+    path = folder_paths.get_full_path(MODEL_FOLDER, choice)
+    if path is None:
+        raise PoseDataError(f"{choice!r} not found in models/{MODEL_FOLDER}/")
+    return Path(path)
+
+
+def output_file(node_name: str, filename_prefix: str, width: int, height: int, extension: str) -> tuple[Path, str, str]:
+    """Where a node saves its next file in ComfyUI's output folder, numbered as SaveImage
+    does: (path, file name, subfolder). ComfyUI refuses prefixes that leave the folder."""
+    try:
+        folder, name, counter, subfolder, _ = folder_paths.get_save_image_path(
+            filename_prefix, folder_paths.get_output_directory(), width, height)
+    except Exception as exc:
+        raise ValueError(f"{node_name}: bad filename_prefix {filename_prefix!r} ({exc})") from None
+    file = f"{name}_{counter:05}_.{extension}"
+    return Path(folder) / file, file, subfolder
+
+
 def resolve_input_path(choice: str) -> Path:
     """The file a dropdown value names, refusing anything outside the input folder or our
     samples folder."""

@@ -12,37 +12,14 @@ from ..lifter.inference import DEFAULT_NAME, PACKAGE_WEIGHTS, Lifter
 from ..motion.bvh import load_bvh_clip
 from ..skeleton.errors import PoseDataError
 from ..skeleton.render3d import render_3d_views
-from .common import MODEL_FOLDER, combo_errors, progress, resolve_input_path, user_error
+from .common import (
+    MODEL_FOLDER, combo_errors, default_weights_label, progress, resolve_input_path, user_error, weight_choices,
+    weights_path,
+)
 from .types import CATEGORY, DemoBankType, Pose2D, Pose3D
 
-DEFAULT_WEIGHTS = f"[default] {DEFAULT_NAME}"
+DEFAULT_WEIGHTS = default_weights_label(DEFAULT_NAME)
 DEFAULT_BANK_WINDOW = 27
-
-
-def weight_choices() -> list[str]:
-    """The shipped lifter, then every <name>.safetensors in models/finephys with a <name>.json."""
-    import folder_paths
-
-    found = [DEFAULT_WEIGHTS]
-    for name in folder_paths.get_filename_list(MODEL_FOLDER):
-        path = folder_paths.get_full_path(MODEL_FOLDER, name)
-        if path and Path(path).with_suffix(".json").is_file() and "lifter" in Path(name).stem:
-            found.append(name)
-    return found
-
-
-def weights_path(choice: str) -> Path:
-    import folder_paths
-
-    if choice == DEFAULT_WEIGHTS:
-        path = PACKAGE_WEIGHTS / f"{DEFAULT_NAME}.safetensors"
-        if not path.is_file():
-            raise PoseDataError(f"the shipped lifter weights {path.name} are missing from {path.parent}")
-        return path
-    path = folder_paths.get_full_path(MODEL_FOLDER, choice)
-    if path is None:
-        raise PoseDataError(f"{choice!r} not found in models/{MODEL_FOLDER}/")
-    return Path(path)
 
 
 class ICLLift3D(io.ComfyNode):
@@ -60,7 +37,7 @@ class ICLLift3D(io.ComfyNode):
             "camera, so jumps keep their flight.",
             inputs=[
                 Pose2D.Input("pose_2d", tooltip="The 2D sequence to lift (H36M-17 pixels)."),
-                io.Combo.Input("weights", options=weight_choices(), default=DEFAULT_WEIGHTS,
+                io.Combo.Input("weights", options=weight_choices(DEFAULT_NAME, "lifter"), default=DEFAULT_WEIGHTS,
                                tooltip="Lifter weights: the shipped default, or <name>.safetensors "
                                "+ <name>.json from models/finephys/."),
                 io.Combo.Input("demonstrations", options=["bank", "none"], default="bank",
@@ -91,7 +68,7 @@ class ICLLift3D(io.ComfyNode):
     def execute(cls, pose_2d, weights: str, demonstrations: str, focal_length_px: float,
                 preview: bool, bank=None, demo_2d=None, demo_3d=None) -> io.NodeOutput:
         try:
-            lifter = Lifter.from_files(weights_path(weights), use_demonstrations=demonstrations == "bank")
+            lifter = Lifter.from_files(weights_path(weights, DEFAULT_NAME, PACKAGE_WEIGHTS, "lifter"), use_demonstrations=demonstrations == "bank")
             demo = None
             if (demo_2d is None) != (demo_3d is None):
                 raise PoseDataError("a demonstration needs both demo_2d and demo_3d connected")

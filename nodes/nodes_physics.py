@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import torch
 from comfy_api.latest import io, ui
@@ -12,41 +11,14 @@ from ..physnet.frames import GravityFrame
 from ..physnet.fuse import fuse, project_new_view, project_original
 from ..physnet.inference import DEFAULT_NAME, PACKAGE_WEIGHTS, PhysNetRunner
 from ..skeleton.errors import PoseDataError
-from .common import MODEL_FOLDER, combo_errors, user_error
+from .common import combo_errors, default_weights_label, output_file, user_error, weight_choices, weights_path
 from .types import CATEGORY, PhysicsReportType, Pose2D, Pose3D
 
-DEFAULT_WEIGHTS = f"[default] {DEFAULT_NAME}"
+DEFAULT_WEIGHTS = default_weights_label(DEFAULT_NAME)
 VIEWS = ["original camera", "new view"]
 ELEVATION_TOOLTIP = ("How far the video camera looked down at the subject, in degrees (0: a level "
                      "camera, the usual case; 30: filmed from a raised position). Tells PhysNet "
                      "where gravity points.")
-
-
-def weight_choices() -> list[str]:
-    """The shipped PhysNet, then every <name>.safetensors with a <name>.json in models/finephys
-    whose name contains 'physnet'."""
-    import folder_paths
-
-    found = [DEFAULT_WEIGHTS]
-    for name in folder_paths.get_filename_list(MODEL_FOLDER):
-        path = folder_paths.get_full_path(MODEL_FOLDER, name)
-        if path and Path(path).with_suffix(".json").is_file() and "physnet" in Path(name).stem:
-            found.append(name)
-    return found
-
-
-def weights_path(choice: str) -> Path:
-    import folder_paths
-
-    if choice == DEFAULT_WEIGHTS:
-        path = PACKAGE_WEIGHTS / f"{DEFAULT_NAME}.safetensors"
-        if not path.is_file():
-            raise PoseDataError(f"the shipped PhysNet weights {path.name} are missing from {path.parent}")
-        return path
-    path = folder_paths.get_full_path(MODEL_FOLDER, choice)
-    if path is None:
-        raise PoseDataError(f"{choice!r} not found in models/{MODEL_FOLDER}/")
-    return Path(path)
 
 
 class PhysNetReestimate(io.ComfyNode):
@@ -64,7 +36,7 @@ class PhysNetReestimate(io.ComfyNode):
             "contacts, flight phases and the centre of mass, with a plot.",
             inputs=[
                 Pose3D.Input("pose_3d", tooltip="S3D_dd: the ICL Lift 3D output (needs its root trajectory)."),
-                io.Combo.Input("weights", options=weight_choices(), default=DEFAULT_WEIGHTS,
+                io.Combo.Input("weights", options=weight_choices(DEFAULT_NAME, "physnet"), default=DEFAULT_WEIGHTS,
                                tooltip="PhysNet weights: the shipped default, or <name>.safetensors "
                                "+ <name>.json from models/finephys/ (made by training/train_physnet.py)."),
                 io.Float.Input("camera_elevation", default=0.0, min=-60.0, max=60.0, step=1.0,
@@ -85,7 +57,7 @@ class PhysNetReestimate(io.ComfyNode):
     @classmethod
     def execute(cls, pose_3d, weights: str, camera_elevation: float) -> io.NodeOutput:
         try:
-            runner = PhysNetRunner.from_files(weights_path(weights))
+            runner = PhysNetRunner.from_files(weights_path(weights, DEFAULT_NAME, PACKAGE_WEIGHTS, "PhysNet"))
             physics, report = runner.reestimate(pose_3d, camera_elevation)
         except PoseDataError as exc:
             raise user_error(cls.DISPLAY, exc) from None
@@ -150,33 +122,28 @@ class FuseProject(io.ComfyNode):
 
     @classmethod
     def execute(cls, pose_3d_data, pose_3d_physics, physics_weight: float, rigid_bones: bool, view: str,
-                camera_elevation: float,
-                view_azimuth: float, view_elevation: float, view_distance: float, width: int, height: int,
-                save_bvh: bool, filename_prefix: str) -> io.NodeOutput:
-        import folder_paths
-
+                camera_elevation: float, view_azimuth: float, view_elevation: float, view_distance: float,
+                width: int, height: int, save_bvh: bool, filename_prefix: str) -> io.NodeOutput:
         try:
             fused = fuse(pose_3d_data, pose_3d_physics, physics_weight, rigid_bones)
             size = fused.extras.get("image_size")
             if (width == 0 or height == 0) and size is None:
                 raise PoseDataError("the 3D input does not say the video's size: set width and height")
             w, h = (width or size[0], height or size[1])
+            world = None  # the fused motion in the gravity frame, when the new view made it
             if view == "original camera":
                 focal = fused.extras.get("focal_length_px") if (w, h) == tuple(size or ()) else None
                 pose_2d = project_original(fused, w, h, focal)
             else:
-                pose_2d, _, _ = project_new_view(fused, camera_elevation, view_azimuth, view_elevation,
+                pose_2d, _, world = project_new_view(fused, camera_elevation, view_azimuth, view_elevation,
                                                  view_distance, w, h)
             bvh_rel, saved = "", []
             if save_bvh:
-                world = GravityFrame.for_elevation(fused.global_joints(), camera_elevation).to_gravity(fused.global_joints())
-                try:
-                    folder, name, counter, subfolder, _ = folder_paths.get_save_image_path(
-                        filename_prefix, folder_paths.get_output_directory(), w, h)
-                except Exception as exc:
-                    raise ValueError(f"{cls.DISPLAY}: bad filename_prefix {filename_prefix!r} ({exc})") from None
-                file = f"{name}_{counter:05}_.bvh"
-                save_h36m_bvh(Path(folder) / file, world, fused.fps)
+                if world is None:
+                    points = fused.global_joints()
+                    world = GravityFrame.for_elevation(points, camera_elevation).to_gravity(points)
+                path, file, subfolder = output_file(cls.DISPLAY, filename_prefix, w, h, "bvh")
+                save_h36m_bvh(path, world, fused.fps)
                 bvh_rel = f"{subfolder}/{file}" if subfolder else file
                 saved.append(ui.SavedResult(file, subfolder, io.FolderType.output))
         except PoseDataError as exc:

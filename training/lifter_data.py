@@ -35,7 +35,8 @@ class WindowSet:
         return len(self.family)
 
 
-def _noise_for(rng: np.random.Generator, clean_share: float) -> NoiseModel:
+def random_noise_model(rng: np.random.Generator, clean_share: float) -> NoiseModel:
+    """Clean 2D with probability clean_share, else NOISY scaled by a random 0.5-1.5."""
     if rng.random() < clean_share:
         return CLEAN
     k = rng.uniform(0.5, 1.5)  # milder and harsher detectors than the benchmark's NOISY
@@ -59,7 +60,7 @@ def make_windows(
         for _ in range(cameras_per_clip):
             camera = sample_camera_for_clip(rng, clip, CameraRanges())
             clean = project_clip(clip, camera)
-            noisy = corrupt(clean, _noise_for(rng, clean_share), seed=rng)
+            noisy = corrupt(clean, random_noise_model(rng, clean_share), seed=rng)
             target = clip.to_camera(camera).joints.astype(np.float64)
             for start in window_starts(clip.num_frames, window, stride):
                 stop = start + window

@@ -16,10 +16,11 @@ import torch
 
 from ..motion.cameras import CameraRanges, project_clip, sample_camera_for_clip
 from ..motion.clip import MotionClip
-from ..motion.noise2d import CLEAN, NOISY, NoiseModel, corrupt
+from ..motion.noise2d import corrupt
 from ..physnet.constraints import median_bone_lengths
 from ..physnet.frames import GravityFrame
 from ..skeleton.sequence import Pose3DSequence
+from .lifter_data import random_noise_model
 
 Lift = Callable[..., Pose3DSequence]
 
@@ -32,14 +33,6 @@ class PhysSequence:
     fps: float
     lengths: np.ndarray  # [16]
     name: str
-
-
-def _noise(rng: np.random.Generator, clean_share: float) -> NoiseModel:
-    if rng.random() < clean_share:
-        return CLEAN
-    k = rng.uniform(0.5, 1.5)
-    return NoiseModel(jitter=NOISY.jitter * k, dropout=min(NOISY.dropout * k, 0.5), swap=NOISY.swap * k,
-                      loss=NOISY.loss * k, loss_length=NOISY.loss_length)
 
 
 def build_sequences(
@@ -56,7 +49,7 @@ def build_sequences(
         contacts = np.concatenate([clip.contacts, clip.other_contact[:, None]], 1).astype(np.float32)
         for _ in range(cameras_per_clip):
             camera = sample_camera_for_clip(rng, clip, CameraRanges())
-            pose2d = corrupt(project_clip(clip, camera), _noise(rng, clean_share), seed=rng)
+            pose2d = corrupt(project_clip(clip, camera), random_noise_model(rng, clean_share), seed=rng)
             lifted = lift(pose2d)
             dd_cam = lifted.global_joints()
             frame = GravityFrame.fit(dd_cam, camera.rotation)

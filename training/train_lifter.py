@@ -12,7 +12,6 @@ through `accelerate`, so `accelerate launch training/train_lifter.py ...` uses e
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -100,9 +99,9 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     fp = _package()
     from accelerate import Accelerator
-    from safetensors.torch import load_file, save_file
 
     from finephys.lifter.model import LifterConfig, build_lifter
+    from finephys.training.checkpoint import ResumeState
     from finephys.training.lifter_data import demonstration_table, make_windows
 
     if args.threads:
@@ -139,14 +138,9 @@ def main(argv=None) -> None:
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, total_steps=args.steps, pct_start=0.05)
     model, optimizer = accelerator.prepare(model, optimizer)
 
-    resume = out / f"{name}.resume"
-    step = 0
-    if (resume / "state.json").is_file():
-        state = json.loads((resume / "state.json").read_text())
-        accelerator.unwrap_model(model).load_state_dict(load_file(resume / "model.safetensors"))
-        optimizer.load_state_dict(torch.load(resume / "optimizer.pt", weights_only=True))
-        schedule.load_state_dict(torch.load(resume / "schedule.pt", weights_only=True))
-        step = int(state["step"])
+    resume = ResumeState(out / f"{name}.resume", accelerator)
+    step = resume.load(model, optimizer, schedule)
+    if step:
         log(f"resumed from step {step}")
 
     rng = np.random.default_rng(args.seed + 1000 + step)
@@ -186,26 +180,16 @@ def main(argv=None) -> None:
                 f"({time.time() - began:.0f} s)")
             running = []
         if accelerator.is_main_process and step < args.steps and (step % args.save_every == 0 or step == stop_at):
-            resume.mkdir(exist_ok=True)
-            save_file(accelerator.unwrap_model(model).state_dict(), resume / "model.safetensors")
-            torch.save(optimizer.state_dict(), resume / "optimizer.pt")
-            torch.save(schedule.state_dict(), resume / "schedule.pt")
-            (resume / "state.json").write_text(json.dumps({"step": step}))
+            resume.save(model, optimizer, schedule, step)
 
     if step < args.steps:
         log(f"stopped at step {step}; run the same command again to resume")
         return
     if accelerator.is_main_process:
-        weights = {k: v.contiguous() for k, v in accelerator.unwrap_model(model).state_dict().items()}
         meta = {"name": name, "steps": str(args.steps), "seed": str(args.seed),
                 "command": " ".join(["training/train_lifter.py"] + (argv or sys.argv[1:])),
                 "train_seconds": f"{time.time() - began:.0f}", "windows": str(len(data))}
-        save_file(weights, out / f"{name}.safetensors", metadata=meta)
-        config.save(out / f"{name}.json")
-        if resume.is_dir():  # finished: the resume state has done its job
-            for item in resume.iterdir():
-                item.unlink()
-            resume.rmdir()
+        resume.save_final(model, out / f"{name}.safetensors", meta, config)
         log(f"saved {out / (name + '.safetensors')} ({(out / (name + '.safetensors')).stat().st_size / 1e6:.1f} MB) "
             f"after {time.time() - began:.0f} s")
 

@@ -21,7 +21,6 @@ logs progress; runs through `accelerate` (`accelerate launch ...` for several GP
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -188,11 +187,11 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     fp = _package()
     from accelerate import Accelerator
-    from safetensors.torch import load_file, save_file
 
     from finephys.physnet.config import PhysNetConfig
     from finephys.physnet.inference import load_physnet
     from finephys.physnet.model import PhysNet
+    from finephys.training.checkpoint import ResumeState
     from finephys.training.physnet_data import sample_batch
 
     if args.threads:
@@ -223,13 +222,9 @@ def main(argv=None) -> None:
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, total_steps=args.steps, pct_start=0.05)
     model, optimizer = accelerator.prepare(model, optimizer)
 
-    resume = out_dir / f"{args.name}.resume"
-    step = 0
-    if (resume / "state.json").is_file():
-        accelerator.unwrap_model(model).load_state_dict(load_file(resume / "model.safetensors"))
-        optimizer.load_state_dict(torch.load(resume / "optimizer.pt", weights_only=True))
-        schedule.load_state_dict(torch.load(resume / "schedule.pt", weights_only=True))
-        step = int(json.loads((resume / "state.json").read_text())["step"])
+    resume = ResumeState(out_dir / f"{args.name}.resume", accelerator)
+    step = resume.load(model, optimizer, schedule)
+    if step:
         log(f"resumed from step {step}")
     rng = np.random.default_rng(args.seed + 1000 + step)
     device = accelerator.device
@@ -258,26 +253,16 @@ def main(argv=None) -> None:
             log(f"step {step}/{args.steps} {means} lr {schedule.get_last_lr()[0]:.2e} ({time.time() - began:.0f} s)")
             running = {}
         if accelerator.is_main_process and step < args.steps and (step % args.save_every == 0 or step == stop_at):
-            resume.mkdir(exist_ok=True)
-            save_file(accelerator.unwrap_model(model).state_dict(), resume / "model.safetensors")
-            torch.save(optimizer.state_dict(), resume / "optimizer.pt")
-            torch.save(schedule.state_dict(), resume / "schedule.pt")
-            (resume / "state.json").write_text(json.dumps({"step": step}))
+            resume.save(model, optimizer, schedule, step)
     if step < args.steps:
         log(f"stopped at step {step}; run the same command again to resume")
         return
     if accelerator.is_main_process:
-        weights = {k: v.contiguous() for k, v in accelerator.unwrap_model(model).state_dict().items()}
         meta = {"name": args.name, "steps": str(args.steps), "seed": str(args.seed),
                 "command": " ".join(["training/train_physnet.py"] + (argv if argv is not None else sys.argv[1:])),
                 "train_seconds": f"{time.time() - began:.0f}"}
         target = out_dir / f"{args.name}.safetensors"
-        save_file(weights, target, metadata=meta)
-        config.save(out_dir / f"{args.name}.json")
-        if resume.is_dir():
-            for item in resume.iterdir():
-                item.unlink()
-            resume.rmdir()
+        resume.save_final(model, target, meta, config)
         log(f"saved {target} ({target.stat().st_size / 1e6:.1f} MB) after {time.time() - began:.0f} s")
 
 

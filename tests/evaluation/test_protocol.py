@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from finephys.evaluation import protocol as P
-from finephys.lifter.baselines import MeanPoseLifter, SavgolSmoothed, mean_camera_pose
+from finephys.lifter.baselines import MeanPoseLifter, Smoothed3D, mean_camera_pose
 from finephys.motion.deepmimic import HELD_OUT_CLIPS, load_deepmimic_clip
 from finephys.skeleton.errors import PoseDataError
 
@@ -92,6 +92,6 @@ def test_mean_pose_baseline_follows_the_2d(cases, lifter):
 def test_savitzky_golay_smooths_noisy_input(cases, lifter):
     noisy = [c for c in cases if c.noise == "noisy"]
     raw, _ = P.evaluate(lifter, noisy)
-    smooth, _ = P.evaluate(SavgolSmoothed(lifter), noisy)
+    smooth, _ = P.evaluate(Smoothed3D(lifter), noisy)
     assert smooth["noisy"]["accel"] < 0.5 * raw["noisy"]["accel"]
     assert smooth["noisy"]["mpjpe"] < raw["noisy"]["mpjpe"]

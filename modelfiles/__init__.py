@@ -1,0 +1,51 @@
+"""Trained networks stored as <name>.safetensors + <name>.json (config), loaded without
+unpickling anything. One loader for every model kind, so every kind reports a missing file,
+an unreadable file or weights of another architecture the same way (naming the file)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Optional, TypeVar, Union
+
+import torch
+
+from ..skeleton.errors import PoseDataError
+
+Config = TypeVar("Config")
+
+
+def load_safetensors_model(
+    weights: Union[str, Path],
+    config: Optional[Union[str, Path]],
+    what: str,
+    parse_config: Callable[[str, str], Config],
+    build: Callable[[Config], torch.nn.Module],
+    describe: Callable[[Config, Path], str],
+) -> tuple[torch.nn.Module, Config]:
+    """(model in eval mode, config) from `weights` and its config (beside it by default).
+
+    what: the model's name in messages ("lifter"); parse_config(text, file name) raises
+    ValueError for a config of another kind; describe(config, config path) says what the
+    weights were expected to fit. Every failure is a PoseDataError naming the file."""
+    from safetensors.torch import load_file
+
+    weights = Path(weights)
+    config_path = Path(config) if config else weights.with_suffix(".json")
+    for path, kind in ((weights, "weights"), (config_path, "config")):
+        if not path.is_file():
+            raise PoseDataError(f"{what} {kind} file {path.name} not found in {path.parent}")
+    try:
+        cfg = parse_config(config_path.read_text(), config_path.name)
+    except ValueError as exc:
+        raise PoseDataError(str(exc)) from exc
+    try:
+        state = load_file(str(weights))
+    except Exception as exc:
+        raise PoseDataError(f"{weights.name}: not a readable safetensors file ({exc})") from exc
+    model = build(cfg)
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[0]
+        raise PoseDataError(f"{weights.name}: these weights do not fit {describe(cfg, config_path)} ({first})") from exc
+    model.eval()
+    return model, cfg
