@@ -1,1 +1,2 @@
-"""Heatmap rendering and the multi-scale guidance encoder (spec section 1.4). Lands with F6."""
+"""Heatmap rendering (heatmaps.py), the multi-scale guidance encoder (encoder.py) and the
+guidance object samplers consume (guidance.py); spec section 1.4."""
