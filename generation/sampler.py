@@ -111,6 +111,10 @@ def sample_video(
         if (guidance.width, guidance.height) != (width, height):
             raise ValueError(f"the heatmap guidance was drawn for {guidance.width}x{guidance.height}, "
                              f"the video is {width}x{height}: encode the heatmaps at the generation size")
+    positions = getattr(getattr(unet, "config", None), "motion_max_seq_length", None)
+    if positions and min(settings.context_length, num_frames) > positions:
+        raise ValueError(f"context length {settings.context_length} exceeds the {positions} frame positions of "
+                         f"the motion module: use at most {positions} (16, what it was trained on, is best)")
     param = next(unet.parameters())
     device, dtype = param.device, param.dtype
     use_cfg = negative is not None and settings.cfg != 1.0

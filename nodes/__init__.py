@@ -6,13 +6,14 @@ from comfy_api.latest import ComfyExtension, io
 
 from .common import register_model_folder
 from .nodes_detect import LoadVideo, PoseDetect, Save2DPose
+from .nodes_generate import AnimateDiffSampler, HeatmapEncoder, register_motion_folder
 from .nodes_lift import BuildDemoBank, ICLLift3D
 from .nodes_physics import FuseProject, PhysNetReestimate
 from .nodes_pose_io import DrawSkeleton, Load2DPose, PoseKeypointTo2DPose
 
 NODES: list[type[io.ComfyNode]] = [
     LoadVideo, PoseDetect, Load2DPose, PoseKeypointTo2DPose, DrawSkeleton, Save2DPose,
-    ICLLift3D, BuildDemoBank, PhysNetReestimate, FuseProject,
+    ICLLift3D, BuildDemoBank, PhysNetReestimate, FuseProject, HeatmapEncoder, AnimateDiffSampler,
 ]
 
 
@@ -21,6 +22,7 @@ class FinePhysExtension(ComfyExtension):
         # ComfyUI 0.3.75 never calls on_load, so the model folder is registered here, when
         # the entry point builds the extension at start-up.
         register_model_folder()
+        register_motion_folder()
 
     async def get_node_list(self) -> list[type[io.ComfyNode]]:
         return NODES

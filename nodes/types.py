@@ -8,3 +8,4 @@ PoseKeypoint = io.Custom("POSE_KEYPOINT")  # comfyui_controlnet_aux's OpenPose-1
 CATEGORY = "FinePhys"
 DemoBankType = io.Custom("FINEPHYS_DEMO_BANK")  # lifter.bank.DemoBank
 PhysicsReportType = io.Custom("FINEPHYS_PHYSICS_REPORT")  # physnet.report.PhysicsReport
+GuidanceType = io.Custom("FINEPHYS_GUIDANCE")  # adapters.guidance.HeatmapGuidance
