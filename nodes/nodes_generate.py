@@ -78,9 +78,9 @@ class HeatmapEncoder(io.ComfyNode):
             outputs=[
                 GuidanceType.Output("guidance", tooltip="Heatmaps + adapter, for the sampler."),
                 io.Image.Output("heatmap_preview", tooltip="The heatmaps in colour, one image per frame."),
-                io.Int.Output("width"),
-                io.Int.Output("height"),
-                io.Int.Output("frames"),
+                io.Int.Output("guidance_width"),
+                io.Int.Output("guidance_height"),
+                io.Int.Output("frame_count"),
             ],
         )
 

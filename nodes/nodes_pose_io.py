@@ -183,3 +183,34 @@ class DrawSkeleton(io.ComfyNode):
         except PoseDataError as exc:
             raise user_error(cls.DISPLAY, exc) from None
         return io.NodeOutput(torch.from_numpy(np.ascontiguousarray(frames)))
+
+
+class Trim2DPose(io.ComfyNode):
+    """A stretch of a 2D pose sequence: generation runs on tens of frames, detection gives hundreds."""
+
+    DISPLAY = "FinePhys Trim 2D Pose"
+
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        return io.Schema(
+            node_id="FinePhys_Trim2DPose",
+            display_name=cls.DISPLAY,
+            category=CATEGORY,
+            description="Keeps frames start, start+step, ... (frames of them; 0 = to the end). "
+            "The frame rate is divided by step.",
+            inputs=[
+                Pose2D.Input("pose_2d"),
+                io.Int.Input("start", default=0, min=0, max=1_000_000, tooltip="First frame kept (0-based)."),
+                io.Int.Input("frames", default=16, min=0, max=1_000_000, tooltip="Frames kept (0: to the end)."),
+                io.Int.Input("step", default=1, min=1, max=100, tooltip="Keep every step-th frame."),
+            ],
+            outputs=[Pose2D.Output("trimmed"), io.Int.Output("frame_count")],
+        )
+
+    @classmethod
+    def execute(cls, pose_2d, start: int, frames: int, step: int) -> io.NodeOutput:
+        if start >= pose_2d.num_frames:
+            raise ValueError(f"{cls.DISPLAY}: start {start} is past the last frame ({pose_2d.num_frames - 1})")
+        stop = pose_2d.num_frames if frames == 0 else min(pose_2d.num_frames, start + frames * step)
+        trimmed = pose_2d.slice(start, stop, step)
+        return io.NodeOutput(trimmed, trimmed.num_frames)

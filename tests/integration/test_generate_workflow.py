@@ -1,0 +1,137 @@
+"""The generation stage through the real server, with ComfyUI's own nodes around ours:
+Load Checkpoint -> CLIP Text Encode -> FinePhys AnimateDiff Heatmap Sampler (guided by the
+Multi-scale Heatmap Encoder on the real detection sample) -> VAE Decode -> Create Video ->
+Save Video. The checkpoint is a random-weight file in the SD1.5 single-file layout that
+ComfyUI detects as SD1.5 (tests/fp_sd15_checkpoint.py), the motion module a random file in
+the original AnimateDiff layout; frames are tiny (64x64, 8 frames, 2 steps)."""
+import io
+import shutil
+import uuid
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import save_file
+
+import fp_sd15_checkpoint as sd15
+from finephys.adapters.encoder import HeatmapEncoderConfig, MultiScaleHeatmapEncoder, save_encoder
+from finephys.host.client import PromptFailed, output_files
+from finephys.host.install import vendored_comfyui
+
+pytestmark = pytest.mark.integration
+
+CACHE = Path(__file__).resolve().parents[2] / ".cache" / "finephys" / "test_models"
+ADAPTER = "finephys_adapter_test.safetensors"
+LORA = "finephys_test_lora.safetensors"
+
+
+@pytest.fixture(scope="module")
+def models(comfy_server):
+    """Checkpoint, motion module, heatmap adapter and a LoRA placed in the server's models/."""
+    checkpoint, motion = sd15.build(CACHE, vendored_comfyui())
+    root = comfy_server.models_dir
+    placed = []
+    for folder, source in (("checkpoints", checkpoint), ("animatediff_models", motion)):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        target = root / folder / source.name
+        shutil.copyfile(source, target)
+        placed.append(target)
+    torch.manual_seed(0)
+    encoder = MultiScaleHeatmapEncoder(HeatmapEncoderConfig(unet_widths=sd15.WIDTHS, hidden=(16, 32, 32, 32),
+                                                            zero_init=False))
+    (root / "finephys").mkdir(parents=True, exist_ok=True)
+    adapter = save_encoder(encoder, root / "finephys" / ADAPTER)
+    placed += [adapter, adapter.with_suffix(".json")]
+    # a LoRA in the kohya naming ComfyUI's Load LoRA reads: self-attention of the first block
+    (root / "loras").mkdir(parents=True, exist_ok=True)
+    base = "lora_unet_input_blocks_1_1_transformer_blocks_0_attn1_to_q"
+    lora = {f"{base}.lora_down.weight": torch.randn(4, 320) * 0.5, f"{base}.lora_up.weight": torch.randn(320, 4) * 0.5,
+            f"{base}.alpha": torch.tensor(4.0)}
+    save_file(lora, str(root / "loras" / LORA))
+    placed.append(root / "loras" / LORA)
+    yield checkpoint.name, motion.name
+    for path in placed:
+        path.unlink(missing_ok=True)
+
+
+def _graph(ckpt, motion, prefix, guided=True, **sampler):
+    inputs = {"model": ["1", 0], "positive": ["2", 0], "negative": ["3", 0], "motion_module": motion,
+              "lora": "None", "lora_strength": 1.0, "seed": 5, "steps": 2, "cfg": 7.5, "scheduler": "ddim",
+              "beta_schedule": "scaled_linear", "width": 0, "height": 0, "frames": 0, "guidance_strength": 1.0,
+              "guidance_start": 0.0, "guidance_end": 1.0, "context_length": 16, "context_overlap": 4}
+    if guided:
+        inputs["guidance"] = ["6", 0]
+    else:
+        inputs.update(width=64, height=64, frames=8)
+    inputs.update(sampler)
+    return {
+        "1": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": ckpt}},
+        "2": {"class_type": "CLIPTextEncode", "inputs": {"text": "a gymnast, back salto", "clip": ["1", 1]}},
+        "3": {"class_type": "CLIPTextEncode", "inputs": {"text": "blurry", "clip": ["1", 1]}},
+        "4": {"class_type": "FinePhys_Load2DPose", "inputs": {
+            "pose_file": "[sample] sports2d_box.npz", "fps": 30.0, "person": "first",
+            "image_width": 0, "image_height": 0}},
+        "5": {"class_type": "FinePhys_Trim2DPose", "inputs": {"pose_2d": ["4", 0], "start": 40, "frames": 8, "step": 1}},
+        "6": {"class_type": "FinePhys_HeatmapEncoder", "inputs": {
+            "pose_2d": ["5", 0], "adapter": ADAPTER, "width": 64, "height": 64, "sigma_scale": 0.025}},
+        "7": {"class_type": "FinePhys_AnimateDiffSampler", "inputs": inputs},
+        "8": {"class_type": "VAEDecode", "inputs": {"samples": ["7", 0], "vae": ["1", 2]}},
+        "9": {"class_type": "CreateVideo", "inputs": {"images": ["8", 0], "fps": 8.0}},
+        "10": {"class_type": "SaveVideo", "inputs": {"video": ["9", 0], "filename_prefix": prefix,
+                                                      "format": "mp4", "codec": "h264"}},
+        "11": {"class_type": "PreviewImage", "inputs": {"images": ["6", 1]}},
+    }
+
+
+def _frames(comfy, entry) -> np.ndarray:
+    video = [f for f in output_files(entry) if f["filename"].endswith(".mp4")]
+    assert len(video) == 1
+    data = comfy.download(video[0]["filename"], video[0]["subfolder"], "output")
+    with av.open(io.BytesIO(data)) as container:
+        return np.stack([f.to_ndarray(format="rgb24") for f in container.decode(video=0)]).astype(np.float32)
+
+
+def test_guided_generation_through_core_nodes(comfy, models):
+    ckpt, motion = models
+    info = comfy.object_info("FinePhys_AnimateDiffSampler")["FinePhys_AnimateDiffSampler"]
+    assert motion in info["input"]["required"]["motion_module"][1]["options"] or \
+        motion in str(info["input"]["required"]["motion_module"])
+    tag = uuid.uuid4().hex[:8]
+    guided = _frames(comfy, comfy.run(_graph(ckpt, motion, f"gen_{tag}/guided"), timeout=900))
+    assert guided.shape == (8, 64, 64, 3)
+    plain = _frames(comfy, comfy.run(_graph(ckpt, motion, f"gen_{tag}/plain", guided=False), timeout=900))
+    assert plain.shape == guided.shape
+    assert np.abs(guided - plain).mean() > 1.0  # the skeleton guidance reaches the pixels
+    with_lora = _frames(comfy, comfy.run(_graph(ckpt, motion, f"gen_{tag}/lora", lora=LORA), timeout=900))
+    assert np.abs(with_lora - guided).mean() > 1.0  # the LoRA is applied to the UNet we sample with
+
+
+@pytest.mark.parametrize("override, message", [
+    ({"frames": 12}, "guidance has 8 frames but 12"),
+    ({"width": 60}, "multiples of 8"),
+    ({"guidance_start": 0.8, "guidance_end": 0.2}, "guidance range"),
+])
+def test_bad_requests_fail_clearly(comfy, models, override, message):
+    ckpt, motion = models
+    with pytest.raises(PromptFailed, match=message) as failure:
+        comfy.run(_graph(ckpt, motion, "gen_bad/x", **override), timeout=900)
+    assert "FinePhys AnimateDiff Heatmap Sampler" in str(failure.value)
+
+
+def test_wrong_motion_module_files_fail_clearly_and_the_server_keeps_serving(comfy, models, comfy_server):
+    ckpt, motion = models
+    folder = comfy_server.models_dir / "animatediff_models"
+    corrupt, lora_as_mm = folder / "mm_corrupt.safetensors", folder / "mm_is_a_lora.safetensors"
+    corrupt.write_bytes(b"\x00" * 100)
+    shutil.copyfile(comfy_server.models_dir / "loras" / LORA, lora_as_mm)
+    try:
+        with pytest.raises(PromptFailed, match="mm_corrupt.safetensors: not a readable weights file"):
+            comfy.run(_graph(ckpt, corrupt.name, "gen_bad/y"), timeout=900)
+        with pytest.raises(PromptFailed, match="not an AnimateDiff motion module"):
+            comfy.run(_graph(ckpt, lora_as_mm.name, "gen_bad/z"), timeout=900)
+    finally:
+        corrupt.unlink(missing_ok=True)
+        lora_as_mm.unlink(missing_ok=True)
+    assert comfy.object_info("FinePhys_HeatmapEncoder")  # still serving
