@@ -8,14 +8,14 @@ leaves the UNet's output unchanged and training starts from the base model's beh
 """
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
+from typing import ClassVar, Union
 
 import torch
 from torch import nn
 
+from ..modelfiles import TaggedConfig, load_safetensors_model
 from .heatmaps import HEATMAP_STRIDE, heatmap_channels
 
 SD15_WIDTHS = (320, 640, 1280, 1280)
@@ -23,7 +23,10 @@ MODEL_KIND = "finephys_heatmap_encoder"
 
 
 @dataclass
-class HeatmapEncoderConfig:
+class HeatmapEncoderConfig(TaggedConfig):
+    MODEL_KIND: ClassVar[str] = MODEL_KIND
+    DESCRIPTION: ClassVar[str] = "heatmap encoder config"
+
     unet_widths: tuple[int, ...] = SD15_WIDTHS  # the UNet's down-block widths, one per stage
     hidden: tuple[int, ...] = (64, 128, 256, 256)  # the encoder's own widths per stage
     blocks_per_stage: int = 1  # residual blocks per stage
@@ -40,26 +43,6 @@ class HeatmapEncoderConfig:
     @property
     def in_channels(self) -> int:
         return heatmap_channels(self.limbs)
-
-    def to_json(self) -> str:
-        return json.dumps({"model": MODEL_KIND, **asdict(self)}, indent=1)
-
-    @classmethod
-    def from_json(cls, text: str, source: str = "") -> "HeatmapEncoderConfig":
-        what = source or "heatmap encoder config"
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{what}: not JSON ({exc})") from exc
-        if not isinstance(data, dict) or data.pop("model", None) != MODEL_KIND:
-            raise ValueError(f"{what}: not a heatmap encoder config (no \"model\": \"{MODEL_KIND}\")")
-        try:
-            return cls(**data)
-        except TypeError as exc:
-            raise ValueError(f"{what}: {exc}") from exc
-
-    def save(self, path: Union[str, Path]) -> None:
-        Path(path).write_text(self.to_json())
 
 
 def _groups(channels: int) -> int:
@@ -129,8 +112,6 @@ def save_encoder(encoder: MultiScaleHeatmapEncoder, weights: Union[str, Path]) -
 def load_encoder(weights: Union[str, Path], config: Union[str, Path, None] = None) -> MultiScaleHeatmapEncoder:
     """An encoder from <name>.safetensors and its config (<name>.json beside it by default);
     errors name the file (modelfiles.load_safetensors_model)."""
-    from ..modelfiles import load_safetensors_model
-
     model, _ = load_safetensors_model(
         weights, config, "heatmap encoder", HeatmapEncoderConfig.from_json, MultiScaleHeatmapEncoder,
         lambda cfg, path: f"the heatmap encoder described by {path.name} (UNet widths {cfg.unet_widths}, "

@@ -3,14 +3,45 @@ unpickling anything. One loader for every model kind, so every kind reports a mi
 an unreadable file or weights of another architecture the same way (naming the file)."""
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from pathlib import Path
-from typing import Callable, Optional, TypeVar, Union
+from typing import Callable, ClassVar, Optional, TypeVar, Union
 
 import torch
 
 from ..skeleton.errors import PoseDataError
 
 Config = TypeVar("Config")
+Tagged = TypeVar("Tagged", bound="TaggedConfig")
+
+
+class TaggedConfig:
+    """For dataclass configs stored as JSON with a "model" entry naming their kind, so a
+    config of another model is refused by name rather than half-read."""
+
+    MODEL_KIND: ClassVar[str]
+    DESCRIPTION: ClassVar[str]  # "PhysNet config", used in messages
+
+    def to_json(self) -> str:
+        return json.dumps({"model": self.MODEL_KIND, **asdict(self)}, indent=1)
+
+    @classmethod
+    def from_json(cls: type[Tagged], text: str, source: str = "") -> Tagged:
+        what = source or cls.DESCRIPTION
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{what}: not JSON ({exc})") from exc
+        if not isinstance(data, dict) or data.pop("model", None) != cls.MODEL_KIND:
+            raise ValueError(f"{what}: not a {cls.DESCRIPTION} (no \"model\": \"{cls.MODEL_KIND}\")")
+        try:
+            return cls(**data)
+        except TypeError as exc:
+            raise ValueError(f"{what}: {exc}") from exc
+
+    def save(self, path: Union[str, Path]) -> None:
+        Path(path).write_text(self.to_json())
 
 
 def load_safetensors_model(

@@ -296,6 +296,9 @@ class AnimateDiffSampler(io.ComfyNode):
             unet = motion_unet_for(model, motion_module, lora, lora_strength)
             device = comfy.model_management.get_torch_device()
             dtype = torch.float16 if device.type == "cuda" else torch.float32
+            if device.type != "cpu":  # make room: ComfyUI's own copy of the UNet is not used here
+                comfy.model_management.unload_all_models()
+                comfy.model_management.soft_empty_cache()
             unet.to(device=device, dtype=dtype)
             bar = comfy.utils.ProgressBar(steps)
             latents = sample_video(unet, pos, neg, n, w, h, settings, guidance,

@@ -1,17 +1,20 @@
 """PhysNet's architecture and options, stored as JSON beside the weights."""
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import Union
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ..modelfiles import TaggedConfig
 
 MODES = ("rollout", "teacher_forced")
 INVERSE_MASS_FORMS = ("cholesky", "symmetric")
 
 
 @dataclass
-class PhysNetConfig:
+class PhysNetConfig(TaggedConfig):
+    MODEL_KIND: ClassVar[str] = "finephys_physnet"
+    DESCRIPTION: ClassVar[str] = "PhysNet config"
+
     dim: int = 128  # width of the global encoder and the heads' features
     local_dim: int = 128  # width of the three-frame local encoder
     dilations: tuple[int, ...] = (1, 2, 4, 8)  # global encoder: dilated temporal convolutions
@@ -31,22 +34,3 @@ class PhysNetConfig:
         if self.inverse_mass not in INVERSE_MASS_FORMS:
             raise ValueError(f"unknown M^-1 form {self.inverse_mass!r}; use one of {', '.join(INVERSE_MASS_FORMS)}")
 
-    def to_json(self) -> str:
-        return json.dumps({"model": "finephys_physnet", **asdict(self)}, indent=1)
-
-    @classmethod
-    def from_json(cls, text: str, source: str = "") -> "PhysNetConfig":
-        what = source or "PhysNet config"
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{what}: not JSON ({exc})") from exc
-        if not isinstance(data, dict) or data.pop("model", None) != "finephys_physnet":
-            raise ValueError(f"{what}: not a PhysNet config (no \"model\": \"finephys_physnet\")")
-        try:
-            return cls(**data)
-        except TypeError as exc:
-            raise ValueError(f"{what}: {exc}") from exc
-
-    def save(self, path: Union[str, Path]) -> None:
-        Path(path).write_text(self.to_json())

@@ -120,6 +120,14 @@ def test_bad_requests_fail_clearly(comfy, models, override, message):
     assert "FinePhys AnimateDiff Heatmap Sampler" in str(failure.value)
 
 
+def test_guidance_without_an_adapter_says_where_to_put_one(comfy, models):
+    ckpt, motion = models
+    graph = _graph(ckpt, motion, "gen_bad/w")
+    graph["6"]["inputs"]["adapter"] = "[none] heatmaps only"
+    with pytest.raises(PromptFailed, match="no adapter .* models/finephys/"):
+        comfy.run(graph, timeout=900)
+
+
 def test_wrong_motion_module_files_fail_clearly_and_the_server_keeps_serving(comfy, models, comfy_server):
     ckpt, motion = models
     folder = comfy_server.models_dir / "animatediff_models"
