@@ -24,7 +24,7 @@ _MODULE = re.compile(r"^(down_blocks\.(\d+)|up_blocks\.(\d+)|mid_block)\.motion_
 
 @dataclass(frozen=True)
 class MotionModuleInfo:
-    version: str  # "v1" (no mid block, 24 positions), "v2" (mid block, 32), or "custom"
+    version: str  # "v1" (no mid block, 24 positions), "v2" (mid block, 32), "v3" (no mid, 32), "custom"
     config: dict  # diffusers MotionAdapter config
 
     @property
@@ -124,6 +124,8 @@ def inspect_motion_module(state: dict[str, torch.Tensor], name: str = "motion mo
         version = "v2"
     elif config == {**reference, "use_motion_mid_block": False, "motion_max_seq_length": 24}:
         version = "v1"
+    elif config == {**reference, "use_motion_mid_block": False}:
+        version = "v3"  # v3_sd15_mm: v1's layout with v2's 32 positions
     else:
         version = "custom"
     return MotionModuleInfo(version, config)

@@ -62,6 +62,7 @@ def test_versions_are_told_apart_at_real_sd15_shapes():
         state = MotionAdapter.from_config(v1).state_dict()
     info = inspect_motion_module(to_original_layout(state, 24))
     assert info.version == "v1" and not info.config["use_motion_mid_block"]
+    assert inspect_motion_module(to_original_layout(state, 32)).version == "v3"
 
 
 class _Payload:
