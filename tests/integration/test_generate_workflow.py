@@ -25,6 +25,7 @@ pytestmark = pytest.mark.integration
 CACHE = Path(__file__).resolve().parents[2] / ".cache" / "finephys" / "test_models"
 ADAPTER = "finephys_adapter_test.safetensors"
 LORA = "finephys_test_lora.safetensors"
+TRAINED_LORA = "finephys_trained_lora.safetensors"
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +52,18 @@ def models(comfy_server):
             f"{base}.alpha": torch.tensor(4.0)}
     save_file(lora, str(root / "loras" / LORA))
     placed.append(root / "loras" / LORA)
+    # a LoRA as training/train_adapter.py writes it (peft on the spatial attention, kohya names)
+    from diffusers import UNet2DConditionModel
+
+    from finephys.generation.lora import add_spatial_lora, lora_state_kohya
+    unet = UNet2DConditionModel(**sd15.narrow_unet_config())
+    add_spatial_lora(unet, rank=4)
+    with torch.no_grad():
+        for name, p in unet.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.5)
+    save_file(lora_state_kohya(unet), str(root / "loras" / TRAINED_LORA))
+    placed.append(root / "loras" / TRAINED_LORA)
     yield checkpoint.name, motion.name
     for path in placed:
         path.unlink(missing_ok=True)
@@ -106,6 +119,17 @@ def test_guided_generation_through_core_nodes(comfy, models):
     assert np.abs(guided - plain).mean() > 1.0  # the skeleton guidance reaches the pixels
     with_lora = _frames(comfy, comfy.run(_graph(ckpt, motion, f"gen_{tag}/lora", lora=LORA), timeout=900))
     assert np.abs(with_lora - guided).mean() > 1.0  # the LoRA is applied to the UNet we sample with
+
+
+def test_a_lora_in_the_training_scripts_format_loads_fully(comfy, models, comfy_server):
+    """Every key of a LoRA written by lora_state_kohya (training/train_adapter.py) is taken up
+    by ComfyUI's LoRA loader on an SD1.5 MODEL and changes the video."""
+    ckpt, motion = models
+    tag = uuid.uuid4().hex[:8]
+    base = _frames(comfy, comfy.run(_graph(ckpt, motion, f"gen_{tag}/base"), timeout=900))
+    trained = _frames(comfy, comfy.run(_graph(ckpt, motion, f"gen_{tag}/trained", lora=TRAINED_LORA), timeout=900))
+    assert np.abs(trained - base).mean() > 1.0
+    assert "lora key not loaded" not in comfy_server.log_tail(2000)
 
 
 @pytest.mark.parametrize("override, message", [
