@@ -167,3 +167,19 @@ def test_wrong_motion_module_files_fail_clearly_and_the_server_keeps_serving(com
         corrupt.unlink(missing_ok=True)
         lora_as_mm.unlink(missing_ok=True)
     assert comfy.object_info("FinePhys_HeatmapEncoder")  # still serving
+
+
+def test_text_expand_feeds_clip_text_encode(comfy, models):
+    ckpt, motion = models
+    graph = _graph(ckpt, motion, f"gen_{uuid.uuid4().hex[:8]}/text")
+    graph["12"] = {"class_type": "FinePhys_TextExpand", "inputs": {
+        "label": "switch leap with 0.5 turn", "mode": "offline vocabulary", "scene": "on a gym floor",
+        "endpoint_url": "http://127.0.0.1:8000/v1", "endpoint_model": "", "api_key_env": "OPENAI_API_KEY"}}
+    graph["2"]["inputs"]["text"] = ["12", 0]
+    entry = comfy.run(graph, timeout=900)
+    shown = " ".join(entry["outputs"]["12"]["text"])
+    assert "switches legs in the air" in shown and shown.endswith("On a gym floor.")
+    assert _frames(comfy, entry).shape == (8, 64, 64, 3)
+    graph["12"]["inputs"].update(mode="OpenAI-compatible endpoint", endpoint_model="")
+    with pytest.raises(PromptFailed, match="needs endpoint_model"):
+        comfy.run(graph, timeout=900)
