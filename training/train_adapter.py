@@ -41,8 +41,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--checkpoint", required=True, help="SD1.5 single-file .safetensors")
     p.add_argument("--motion-module", required=True, help="AnimateDiff motion module (.safetensors or .ckpt)")
-    p.add_argument("--data", required=True, help="folder of training videos")
-    p.add_argument("--captions", required=True, help="captions .csv or .jsonl (paths relative to --data)")
+    p.add_argument("--data", default=None, help="folder of training videos")
+    p.add_argument("--captions", default=None, help="captions .csv or .jsonl (paths relative to --data)")
+    p.add_argument("--finegym", nargs=4, default=None, metavar=("ANNOTATION", "LABELS", "CATEGORIES", "VIDEOS"),
+                   help="FineGym annotation JSON, element label list, category list and the folder of <id>.mp4")
+    p.add_argument("--finegym-subset", default="FX-JUMP", help="FX-JUMP, FX-TURN or FX-SALTO")
+    p.add_argument("--expand-captions", action="store_true",
+                   help="expand labels into descriptions with the offline vocabulary (captions/expand.py)")
     p.add_argument("--tokenizer", default=None, help="folder with vocab.json + merges.txt (default: ComfyUI's)")
     p.add_argument("--config-dir", default=None,
                    help="folder with unet.json, vae.json, text_encoder.json (default: the shipped SD1.5 configs)")
@@ -110,8 +115,26 @@ def prepare_clips(args, parts, tokenizer, log) -> list[dict]:
     from finephys.training.pose_cache import pipeline_poses
     from finephys.training.video_dataset import load_clip, scan_video_folder
 
-    report = scan_video_folder(args.data, args.captions, args.frames, args.stride)
-    clips = []
+    from finephys.training.video_dataset import DatasetReport
+
+    report = DatasetReport()
+    if args.data:
+        if not args.captions:
+            raise SystemExit("--data needs --captions")
+        report = scan_video_folder(args.data, args.captions, args.frames, args.stride)
+    if args.finegym:
+        from finephys.training.finegym import elements_to_clips, read_categories, read_elements
+        annotation, labels, categories, videos = args.finegym
+        elements = read_elements(annotation, labels, read_categories(categories), args.finegym_subset)
+        gym = elements_to_clips(elements, videos, args.frames)
+        report.kept += gym.kept
+        report.skipped += gym.skipped
+    if args.expand_captions:
+        from dataclasses import replace
+
+        from finephys.captions.expand import expand_label
+        report.kept = [replace(e, caption=expand_label(e.caption)) for e in report.kept]
+    clips, used = [], []
     scaling = float(parts.vae.config.scaling_factor)
     generator = torch.Generator().manual_seed(args.seed)
     for entry in report.kept:
@@ -124,10 +147,11 @@ def prepare_clips(args, parts, tokenizer, log) -> list[dict]:
         pixels = torch.from_numpy(frames).permute(0, 3, 1, 2).float() / 127.5 - 1.0
         with torch.no_grad():
             latents = parts.vae.encode(pixels).latent_dist.sample(generator) * scaling  # [F,4,h,w]
+        used.append(entry)
         clips.append({"name": entry.video.name, "latents": latents.permute(1, 0, 2, 3).contiguous(),
                       "text": encode_text(tokenizer, parts.text_encoder, [entry.caption]),
                       "heatmaps": render_heatmaps(pose, args.width, args.height)})
-    report.kept = [e for e in report.kept if e.video.name in {c["name"] for c in clips}]
+    report.kept = used
     log(report.text())
     if not clips:
         raise SystemExit("no usable training clip (see the list above)")
@@ -164,6 +188,8 @@ def main(argv=None) -> None:
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(args.seed)
+    if not args.data and not args.finegym:
+        raise SystemExit("give training clips: --data with --captions, and/or --finegym")
     try:
         parts = load_sd15_single_file(args.checkpoint, args.config_dir)
         tokenizer = load_tokenizer(args.tokenizer)

@@ -144,3 +144,26 @@ def test_train_stop_resume_and_load_into_the_sampler(setup, tmp_path, capsys):
     assert merge_kohya_lora(unet, lora) > 0
     with_lora = sample_video(unet, text, None, FRAMES, SIZE, SIZE, settings, HeatmapGuidance(pose, encoder, SIZE, SIZE))
     assert (with_lora - guided).abs().mean() > 1e-5
+
+
+def test_finegym_clips_with_expanded_labels(setup, tmp_path, capsys):
+    from finephys.training import train_adapter
+
+    gym = tmp_path / "finegym"
+    (gym / "videos").mkdir(parents=True)
+    import shutil
+    shutil.copyfile(setup["data"] / "clip1.mp4", gym / "videos" / "vidA.mp4")
+    (gym / "cats.txt").write_text("Clabel: 7; set: 21; Glabel: 60; (FX) switch leap with 0.5 turn\n")
+    (gym / "labels.txt").write_text("vidA_E_000000_000001_A_0000_0001 7\n")
+    (gym / "ann.json").write_text(json.dumps({"vidA": {"E_000000_000001": {"event": 2, "timestamps": [[0.0, 1.2]],
+                                  "segments": {"A_0000_0001": {"stages": 1, "timestamps": [[0.0, 1.0]]}}}}}))
+    entry = ClipEntry((gym / "videos" / "vidA.mp4").resolve(), "", 0, FRAMES, 1)
+    save_pose_npz(_pose(FRAMES, 3), cache_path(entry, setup["cache"]))
+    argv = _argv(setup, tmp_path / "out", "--steps", "2", "--expand-captions", "--finegym", str(gym / "ann.json"),
+                 str(gym / "labels.txt"), str(gym / "cats.txt"), str(gym / "videos"), "--finegym-subset", "FX-JUMP")
+    data_at = argv.index("--data")
+    del argv[data_at:data_at + 4]  # FineGym alone: no --data / --captions
+    train_adapter.main(argv)
+    printed = capsys.readouterr().out
+    assert "1 clip(s) kept, 0 skipped" in printed
+    assert (tmp_path / "out" / "tiny_adapter.safetensors").is_file()
