@@ -38,3 +38,20 @@ class ResumeState:
         save_file(weights, weights_path, metadata=metadata)
         config.save(weights_path.with_suffix(".json"))
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class RunningLog:
+    """Means of each logged value since the last line, printed every `every` steps and at the
+    last step, so long runs show progress without a line per step."""
+
+    def __init__(self, log, total_steps: int, every: int) -> None:
+        self.log, self.total, self.every = log, total_steps, max(1, every)
+        self.values: dict[str, list[float]] = {}
+
+    def add(self, step: int, values: dict[str, float], suffix: str = "") -> None:
+        for key, value in values.items():
+            self.values.setdefault(key, []).append(float(value))
+        if step % self.every == 0 or step == self.total:
+            means = " ".join(f"{k} {sum(v) / len(v):.4f}" for k, v in self.values.items())
+            self.log(f"step {step}/{self.total} {means}{suffix}")
+            self.values = {}

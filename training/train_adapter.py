@@ -180,7 +180,7 @@ def main(argv=None) -> None:
     from finephys.generation.unet import motion_unet
     from finephys.skeleton.errors import PoseDataError
     from finephys.training.adapter_training import LossWeights, StepNoise, trainable_parameters
-    from finephys.training.checkpoint import ResumeState
+    from finephys.training.checkpoint import ResumeState, RunningLog
 
     accelerator = Accelerator(mixed_precision=args.mixed_precision)
     log = accelerator.print
@@ -247,7 +247,7 @@ def main(argv=None) -> None:
         rng = np.random.default_rng(args.seed + 1000 + step)
         generator = torch.Generator().manual_seed(args.seed + 2000 + step)
         stop_at = min(args.steps, step + args.stop_after) if args.stop_after else args.steps
-        running: dict[str, list[float]] = {}
+        running = RunningLog(log, args.steps, args.log_every)
         model.train()
         while step < stop_at:
             indices = rng.choice(len(clips), size=args.batch, replace=len(clips) < args.batch)
@@ -264,12 +264,7 @@ def main(argv=None) -> None:
             optimizer.step()
             schedule.step()
             step += 1
-            for k, v in losses.items():
-                running.setdefault(k, []).append(float(v.detach()))
-            if step % args.log_every == 0 or step == args.steps:
-                means = " ".join(f"{k} {np.mean(v):.4f}" for k, v in running.items())
-                log(f"step {step}/{args.steps} {means} ({time.time() - began:.0f} s)")
-                running = {}
+            running.add(step, {k: v.detach() for k, v in losses.items()}, f" ({time.time() - began:.0f} s)")
             if accelerator.is_main_process and step < args.steps and (step % args.save_every == 0 or step == stop_at):
                 resume.save(model, optimizer, schedule, step)
         if step < args.steps:

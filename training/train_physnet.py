@@ -191,7 +191,7 @@ def main(argv=None) -> None:
     from finephys.physnet.config import PhysNetConfig
     from finephys.physnet.inference import load_physnet
     from finephys.physnet.model import PhysNet
-    from finephys.training.checkpoint import ResumeState
+    from finephys.training.checkpoint import ResumeState, RunningLog
     from finephys.training.physnet_data import sample_batch
 
     if args.threads:
@@ -229,7 +229,7 @@ def main(argv=None) -> None:
     rng = np.random.default_rng(args.seed + 1000 + step)
     device = accelerator.device
     model.train()
-    running: dict[str, list[float]] = {}
+    running = RunningLog(log, args.steps, args.log_every)
     stop_at = min(args.steps, step + args.stop_after) if args.stop_after else args.steps
     while step < stop_at:
         if finetune:
@@ -246,12 +246,8 @@ def main(argv=None) -> None:
         optimizer.step()
         schedule.step()
         step += 1
-        for k, v in {"loss": loss.item(), **parts}.items():
-            running.setdefault(k, []).append(v)
-        if step % args.log_every == 0 or step == args.steps:
-            means = " ".join(f"{k} {np.mean(v):.4f}" for k, v in running.items())
-            log(f"step {step}/{args.steps} {means} lr {schedule.get_last_lr()[0]:.2e} ({time.time() - began:.0f} s)")
-            running = {}
+        running.add(step, {"loss": loss.item(), **parts},
+                    f" lr {schedule.get_last_lr()[0]:.2e} ({time.time() - began:.0f} s)")
         if accelerator.is_main_process and step < args.steps and (step % args.save_every == 0 or step == stop_at):
             resume.save(model, optimizer, schedule, step)
     if step < args.steps:
