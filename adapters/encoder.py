@@ -46,8 +46,10 @@ class HeatmapEncoderConfig(TaggedConfig):
 
 
 def _groups(channels: int) -> int:
+    """Up to 32 groups with at least two channels each: a 1x1 map (H/64 of a 64 px image)
+    still has more than one value per group, which training-mode GroupNorm needs."""
     for g in (32, 16, 8, 4, 2):
-        if channels % g == 0:
+        if channels % g == 0 and channels // g >= 2:
             return g
     return 1
 

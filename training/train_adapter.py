@@ -8,6 +8,8 @@ AnimateDiff motion module frozen.
 Data: a folder of videos with a captions .csv/.jsonl (training/video_dataset.py); unusable
 videos are skipped and listed. Each clip's guidance poses come from our own pipeline
 (Pose Detect -> ICL Lift 3D -> PhysNet -> fuse -> project; training/pose_cache.py), cached.
+FineGym clips (--finegym) join the videos; image + skeleton pairs (--pairs, HumanArt's COCO
+layout) pre-train first for --pairs-steps steps with L_spat alone.
 Writes <out>/<name>_adapter.safetensors + .json (the encoder, for the Multi-scale Heatmap
 Encoder node: put both in models/finephys/) and <out>/<name>_lora.safetensors (kohya naming,
 for models/loras/ and the sampler's lora input), plus <name>_metrics.json with the loss on a
@@ -46,6 +48,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--finegym", nargs=4, default=None, metavar=("ANNOTATION", "LABELS", "CATEGORIES", "VIDEOS"),
                    help="FineGym annotation JSON, element label list, category list and the folder of <id>.mp4")
     p.add_argument("--finegym-subset", default="FX-JUMP", help="FX-JUMP, FX-TURN or FX-SALTO")
+    p.add_argument("--pairs", nargs=2, default=None, metavar=("ANNOTATION", "IMAGE_ROOT"),
+                   help="image + skeleton pairs (COCO keypoint JSON, HumanArt layout) for pre-training")
+    p.add_argument("--pairs-steps", type=int, default=0,
+                   help="steps on the image pairs (L_spat only) before the video steps")
     p.add_argument("--expand-captions", action="store_true",
                    help="expand labels into descriptions with the offline vocabulary (captions/expand.py)")
     p.add_argument("--tokenizer", default=None, help="folder with vocab.json + merges.txt (default: ComfyUI's)")
@@ -158,6 +164,37 @@ def prepare_clips(args, parts, tokenizer, log) -> list[dict]:
     return clips
 
 
+def prepare_pairs(args, parts, tokenizer, log) -> list[dict]:
+    """Image + skeleton pairs as one-frame clips (same tensors as prepare_clips, F = 1)."""
+    from PIL import Image
+
+    from finephys.adapters.heatmaps import render_heatmaps
+    from finephys.generation.components import encode_text
+    from finephys.training.image_pairs import read_image_pairs
+    from finephys.training.video_dataset import fit_frames, fit_pose
+
+    pairs, skipped = read_image_pairs(*args.pairs)
+    log(f"{len(pairs)} image pair(s) kept, {len(skipped)} skipped")
+    for name, reason in skipped:
+        log(f"  skipped {name}: {reason}")
+    if not pairs:
+        raise SystemExit("no usable image pair (see the list above)")
+    scaling = float(parts.vae.config.scaling_factor)
+    generator = torch.Generator().manual_seed(args.seed + 3)
+    out = []
+    for pair in pairs:
+        image = np.asarray(Image.open(pair.image).convert("RGB"))[None]
+        frames, scale, offset = fit_frames(image, args.width, args.height)
+        pose = fit_pose(pair.pose, scale, offset, args.width, args.height)
+        pixels = torch.from_numpy(frames).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+        with torch.no_grad():
+            latents = parts.vae.encode(pixels).latent_dist.sample(generator) * scaling
+        out.append({"name": pair.image.name, "latents": latents.permute(1, 0, 2, 3).contiguous(),
+                    "text": encode_text(tokenizer, parts.text_encoder, [pair.caption]),
+                    "heatmaps": render_heatmaps(pose, args.width, args.height)})
+    return out
+
+
 def _batch(clips, indices, device):
     return (torch.stack([clips[i]["latents"] for i in indices]).to(device),
             torch.cat([clips[i]["text"] for i in indices]).to(device),
@@ -188,18 +225,22 @@ def main(argv=None) -> None:
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(args.seed)
-    if not args.data and not args.finegym:
-        raise SystemExit("give training clips: --data with --captions, and/or --finegym")
+    videos = bool(args.data or args.finegym)
+    if not videos and not (args.pairs and args.pairs_steps):
+        raise SystemExit("give training data: --data with --captions, --finegym, and/or --pairs with --pairs-steps")
+    if not videos and args.steps:
+        raise SystemExit("--steps trains on videos: give --data or --finegym, or --steps 0 to train on pairs only")
     try:
         parts = load_sd15_single_file(args.checkpoint, args.config_dir)
         tokenizer = load_tokenizer(args.tokenizer)
         adapter, info = load_motion_adapter(args.motion_module)
-        clips = prepare_clips(args, parts, tokenizer, log)
+        clips = prepare_clips(args, parts, tokenizer, log) if videos else []
+        pair_clips = prepare_pairs(args, parts, tokenizer, log) if args.pairs and args.pairs_steps else []
         unet = motion_unet(parts.unet, adapter, info, name=Path(args.motion_module).name)
     except PoseDataError as exc:
         raise SystemExit(str(exc)) from None
     del parts
-    log(f"{len(clips)} clips ready ({time.time() - began:.0f} s)")
+    log(f"{len(clips)} clips and {len(pair_clips)} image pairs ready ({time.time() - began:.0f} s)")
 
     add_spatial_lora(unet, args.lora_rank, args.lora_alpha)
     if args.gradient_checkpointing:
@@ -209,6 +250,7 @@ def main(argv=None) -> None:
                                                             hidden=hidden))
     scheduler = DDPMScheduler.from_config(scheduler_config())
     weights = LossWeights(args.spatial_weight, args.temporal_weight, args.ad_temporal_weight, args.beta)
+    pair_weights = LossWeights(args.spatial_weight, 0.0, 0.0, args.beta)  # one frame: L_spat alone
     model = TrainableParts(unet, encoder, scheduler, weights)
     params = trainable_parameters(unet, encoder)
     log(f"training {sum(p.numel() for p in params) / 1e6:.2f} M parameters "
@@ -219,17 +261,20 @@ def main(argv=None) -> None:
     device = accelerator.device
     inner = accelerator.unwrap_model(model)
 
+    total = args.pairs_steps * bool(pair_clips) + args.steps
+    eval_clips, eval_weights = (clips, weights) if clips else (pair_clips, pair_weights)
     eval_generator = torch.Generator().manual_seed(args.seed + 7)
-    eval_set = [(i % len(clips), StepNoise.draw(clips[i % len(clips)]["latents"][None],
-                                                scheduler.config.num_train_timesteps, eval_generator))
+    eval_set = [(i % len(eval_clips), StepNoise.draw(eval_clips[i % len(eval_clips)]["latents"][None],
+                                                     scheduler.config.num_train_timesteps, eval_generator))
                 for i in range(args.eval_draws)]
 
     def eval_loss() -> float:
         values = []
+        inner.weights = eval_weights
         with torch.no_grad(), accelerator.autocast():
             for index, draw in eval_set:
                 draw = StepNoise(draw.noise.to(device), draw.timesteps.to(device), draw.spatial_frame, draw.anchor_frame)
-                values.append(float(model(*_batch(clips, [index], device), draw)["total"]))
+                values.append(float(model(*_batch(eval_clips, [index], device), draw)["total"]))
         return float(np.mean(values))
 
     resume = ResumeState(out_dir / f"{args.name}.resume", accelerator)
@@ -246,12 +291,15 @@ def main(argv=None) -> None:
             log(f"evaluation loss before training: {before:.4f}")
         rng = np.random.default_rng(args.seed + 1000 + step)
         generator = torch.Generator().manual_seed(args.seed + 2000 + step)
-        stop_at = min(args.steps, step + args.stop_after) if args.stop_after else args.steps
-        running = RunningLog(log, args.steps, args.log_every)
+        stop_at = min(total, step + args.stop_after) if args.stop_after else total
+        running = RunningLog(log, total, args.log_every)
         model.train()
         while step < stop_at:
-            indices = rng.choice(len(clips), size=args.batch, replace=len(clips) < args.batch)
-            latents, text, heatmaps = _batch(clips, indices, device)
+            on_pairs = step < total - args.steps  # the image-pair phase comes first
+            source = pair_clips if on_pairs else clips
+            inner.weights = pair_weights if on_pairs else weights
+            indices = rng.choice(len(source), size=args.batch, replace=len(source) < args.batch)
+            latents, text, heatmaps = _batch(source, indices, device)
             draw = StepNoise.draw(latents.cpu(), scheduler.config.num_train_timesteps, generator)
             draw = StepNoise(draw.noise.to(device), draw.timesteps.to(device), draw.spatial_frame, draw.anchor_frame)
             with accelerator.autocast():
@@ -265,9 +313,9 @@ def main(argv=None) -> None:
             schedule.step()
             step += 1
             running.add(step, {k: v.detach() for k, v in losses.items()}, f" ({time.time() - began:.0f} s)")
-            if accelerator.is_main_process and step < args.steps and (step % args.save_every == 0 or step == stop_at):
+            if accelerator.is_main_process and step < total and (step % args.save_every == 0 or step == stop_at):
                 resume.save(model, optimizer, schedule, step)
-        if step < args.steps:
+        if step < total:
             log(f"stopped at step {step}; run the same command again to resume")
             return
         after = eval_loss()
@@ -275,11 +323,12 @@ def main(argv=None) -> None:
     if accelerator.is_main_process:
         command = " ".join(["training/train_adapter.py"] + (argv if argv is not None else sys.argv[1:]))
         adapter_path = save_encoder(inner.encoder, out_dir / f"{args.name}_adapter.safetensors")
-        meta = {"name": args.name, "steps": str(args.steps), "seed": str(args.seed), "command": command,
+        meta = {"name": args.name, "steps": str(total), "seed": str(args.seed), "command": command,
                 "lora_rank": str(args.lora_rank), "lora_alpha": str(args.lora_alpha or args.lora_rank)}
         lora_path = out_dir / f"{args.name}_lora.safetensors"
         save_file(lora_state_kohya(inner.unet), str(lora_path), metadata=meta)
-        metrics = {"eval_loss_before": before, "eval_loss_after": after, "steps": args.steps, "clips": len(clips),
+        metrics = {"eval_loss_before": before, "eval_loss_after": after, "steps": total, "clips": len(clips),
+                   "image_pairs": len(pair_clips), "evaluated_on": "videos" if clips else "image pairs",
                    "train_seconds": round(time.time() - began), "command": command}
         metrics_path.write_text(json.dumps(metrics, indent=1))
         shutil.rmtree(out_dir / f"{args.name}.resume", ignore_errors=True)

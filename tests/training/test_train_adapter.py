@@ -167,3 +167,41 @@ def test_finegym_clips_with_expanded_labels(setup, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "1 clip(s) kept, 0 skipped" in printed
     assert (tmp_path / "out" / "tiny_adapter.safetensors").is_file()
+
+
+def test_image_pairs_pretrain_first_then_videos_and_pairs_alone(setup, tmp_path, capsys):
+    from PIL import Image
+
+    from finephys.training import train_adapter
+
+    root = tmp_path / "pairs"
+    root.mkdir()
+    images, annotations = [], []
+    for i in range(2):
+        img = np.zeros((80, 96, 3), np.uint8)
+        img[20:70, 30 + 10 * i:40 + 10 * i] = (180, 90, 40)
+        Image.fromarray(img).save(root / f"p{i}.png")
+        images.append({"id": i + 1, "file_name": f"p{i}.png", "width": 96, "height": 80, "caption": "a dancer"})
+        kp = []
+        for x, y in [(35, 20), (34, 19), (36, 19), (33, 20), (37, 20), (30, 30), (40, 30), (28, 40), (42, 40),
+                     (27, 50), (43, 50), (32, 50), (38, 50), (32, 60), (38, 60), (32, 70), (38, 70)]:
+            kp += [x + 10 * i, y, 2]
+        annotations.append({"image_id": i + 1, "keypoints": kp, "bbox": [27, 19, 16, 51]})
+    (root / "ann.json").write_text(json.dumps({"images": images, "annotations": annotations}))
+    argv = _argv(setup, tmp_path / "both", "--steps", "2", "--pairs", str(root / "ann.json"), str(root),
+                 "--pairs-steps", "3")
+    train_adapter.main(argv)
+    printed = capsys.readouterr().out
+    assert "2 image pair(s) kept, 0 skipped" in printed and "3 clips and 2 image pairs ready" in printed
+    metrics = json.loads((tmp_path / "both" / "tiny_metrics.json").read_text())
+    assert metrics["steps"] == 5 and metrics["image_pairs"] == 2 and metrics["evaluated_on"] == "videos"
+
+    alone = _argv(setup, tmp_path / "alone", "--steps", "0", "--pairs", str(root / "ann.json"), str(root),
+                  "--pairs-steps", "3")
+    data_at = alone.index("--data")
+    del alone[data_at:data_at + 4]
+    train_adapter.main(alone)
+    metrics = json.loads((tmp_path / "alone" / "tiny_metrics.json").read_text())
+    assert metrics["evaluated_on"] == "image pairs" and (tmp_path / "alone" / "tiny_lora.safetensors").is_file()
+    with pytest.raises(SystemExit, match="--steps trains on videos"):
+        train_adapter.main(alone + ["--steps", "4"])  # the last --steps wins
