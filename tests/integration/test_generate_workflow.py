@@ -183,3 +183,72 @@ def test_text_expand_feeds_clip_text_encode(comfy, models):
     graph["12"]["inputs"].update(mode="OpenAI-compatible endpoint", endpoint_model="")
     with pytest.raises(PromptFailed, match="needs endpoint_model"):
         comfy.run(graph, timeout=900)
+
+
+def test_files_from_train_adapter_load_into_the_nodes(comfy, models, comfy_server, tmp_path):
+    """Round trip: training/train_adapter.py on the same SD1.5-layout checkpoint and motion
+    module the server has, then its adapter and LoRA drive the Heatmap Encoder and Sampler."""
+    import json as _json
+
+    import av as _av
+
+    from finephys.generation.unet import CONFIG_DIR
+    from finephys.skeleton.pose_files import save_pose_npz
+    from finephys.skeleton.sequence import Pose2DSequence
+    from finephys.training import train_adapter
+    from finephys.training.pose_cache import cache_path
+    from finephys.training.video_dataset import ClipEntry
+
+    ckpt, motion = models
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    (configs / "unet.json").write_text(_json.dumps(sd15.narrow_unet_config()))
+    shutil.copyfile(CONFIG_DIR / "sd15_vae.json", configs / "vae.json")
+    shutil.copyfile(CONFIG_DIR / "sd15_text_encoder.json", configs / "text_encoder.json")
+    data = tmp_path / "clips"
+    data.mkdir()
+    with _av.open(str(data / "leap.mp4"), "w") as container:
+        stream = container.add_stream("mpeg4", rate=8)
+        stream.width = stream.height = 64
+        stream.pix_fmt = "yuv420p"
+        for t in range(8):
+            frame = np.zeros((64, 64, 3), np.uint8)
+            frame[16:56, 10 + 4 * t:18 + 4 * t] = (220, 200, 180)
+            for packet in stream.encode(_av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    (data / "captions.jsonl").write_text(_json.dumps({"video": "leap.mp4", "caption": "a gymnast leaps"}))
+    base = np.array([[0, 0], [-3, 0], [-3, 9], [-3, 18], [3, 0], [3, 9], [3, 18], [0, -5], [0, -10], [0, -12],
+                     [0, -15], [5, -10], [8, -4], [9, 1], [-5, -10], [-8, -4], [-9, 1]], np.float32)
+    pose = Pose2DSequence(np.stack([base + np.array([14 + 4 * t, 36], np.float32) for t in range(8)]),
+                          np.ones((8, 17), np.float32), (64, 64), fps=8)
+    cache = tmp_path / "poses"
+    cache.mkdir()
+    save_pose_npz(pose, cache_path(ClipEntry((data / "leap.mp4").resolve(), "", 0, 8, 1), cache))
+    out = tmp_path / "trained"
+    train_adapter.main([
+        "--checkpoint", str(comfy_server.models_dir / "checkpoints" / ckpt),
+        "--motion-module", str(comfy_server.models_dir / "animatediff_models" / motion),
+        "--data", str(data), "--captions", str(data / "captions.jsonl"), "--config-dir", str(configs),
+        "--pose-cache", str(cache), "--out", str(out), "--name", "roundtrip", "--frames", "8", "--width", "64",
+        "--height", "64", "--steps", "2", "--lr", "1e-2", "--lora-rank", "4", "--encoder-hidden", "8,8,16,16",
+        "--eval-draws", "1"])
+    placed = []
+    for source, folder in ((out / "roundtrip_adapter.safetensors", "finephys"), (out / "roundtrip_adapter.json", "finephys"),
+                           (out / "roundtrip_lora.safetensors", "loras")):
+        target = comfy_server.models_dir / folder / source.name
+        shutil.copyfile(source, target)
+        placed.append(target)
+    try:
+        tag = uuid.uuid4().hex[:8]
+        graph = _graph(ckpt, motion, f"gen_{tag}/trained", lora="roundtrip_lora.safetensors")
+        graph["6"]["inputs"]["adapter"] = "roundtrip_adapter.safetensors"
+        trained = _frames(comfy, comfy.run(graph, timeout=900))
+        plain = _frames(comfy, comfy.run(_graph(ckpt, motion, f"gen_{tag}/plain", guided=False), timeout=900))
+        assert trained.shape == (8, 64, 64, 3)
+        assert np.abs(trained - plain).mean() > 0.5  # the trained adapter + LoRA change the video
+        assert "lora key not loaded" not in comfy_server.log_tail(3000)
+    finally:
+        for path in placed:
+            path.unlink(missing_ok=True)
