@@ -105,7 +105,8 @@ class FuseProject(io.ComfyNode):
                              tooltip="Output image height in pixels (0: the video's)."),
                 io.Boolean.Input("save_bvh", default=False, tooltip="Also save the fused 3D as BVH "
                                  "(metres, Y up) in the output folder."),
-                io.String.Input("filename_prefix", default="finephys/fused"),
+                io.String.Input("filename_prefix", default="finephys/fused",
+                                tooltip="Where the BVH goes in output/ (folders allowed)."),
             ],
             outputs=[
                 Pose3D.Output("pose_3d", tooltip="The fused 3D sequence (camera frame)."),

@@ -199,7 +199,7 @@ class Trim2DPose(io.ComfyNode):
             description="Keeps frames start, start+step, ... (frames of them; 0 = to the end). "
             "The frame rate is divided by step.",
             inputs=[
-                Pose2D.Input("pose_2d"),
+                Pose2D.Input("pose_2d", tooltip="The sequence to cut."),
                 io.Int.Input("start", default=0, min=0, max=1_000_000, tooltip="First frame kept (0-based)."),
                 io.Int.Input("frames", default=16, min=0, max=1_000_000, tooltip="Frames kept (0: to the end)."),
                 io.Int.Input("step", default=1, min=1, max=100, tooltip="Keep every step-th frame."),

@@ -25,8 +25,10 @@ class TextExpand(io.ComfyNode):
             "vocabulary of gymnastics elements); optionally an OpenAI-compatible chat endpoint you run "
             "or configure.",
             inputs=[
-                io.String.Input("label", default="switch leap with 0.5 turn", multiline=False),
-                io.Combo.Input("mode", options=MODES, default=MODES[0]),
+                io.String.Input("label", default="switch leap with 0.5 turn", multiline=False,
+                                tooltip="The fine-grained action, as a label."),
+                io.Combo.Input("mode", options=MODES, default=MODES[0],
+                               tooltip="Offline (built in, no network) or your configured chat endpoint."),
                 io.String.Input("scene", default=SCENE, multiline=True,
                                 tooltip="Offline mode: the setting appended to the description."),
                 io.String.Input("endpoint_url", default="http://127.0.0.1:8000/v1",
