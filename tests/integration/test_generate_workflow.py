@@ -252,3 +252,24 @@ def test_files_from_train_adapter_load_into_the_nodes(comfy, models, comfy_serve
     finally:
         for path in placed:
             path.unlink(missing_ok=True)
+
+
+def test_shipped_generation_workflow_runs_with_test_files(comfy, models):
+    """workflows/api/pose_file_to_generation.json as shipped, with only the model files, the
+    size, the length and the steps swapped for the small test ones."""
+    from fp_testing import load_workflow
+
+    ckpt, motion = models
+    graph = load_workflow("pose_file_to_generation.json")
+    graph["20"]["inputs"]["ckpt_name"] = ckpt
+    graph["24"]["inputs"].update(motion_module=motion, steps=2)
+    graph["14"]["inputs"].update(adapter=ADAPTER, width=64, height=64)
+    graph["13"]["inputs"]["frames"] = 8
+    tag = uuid.uuid4().hex[:8]
+    for node, key in (("12", "fused"), ("15", "heatmaps"), ("27", "video")):
+        graph[node]["inputs"]["filename_prefix"] = f"wf_{tag}/{key}"
+    entry = comfy.run(graph, timeout=900)
+    frames = _frames(comfy, entry)
+    assert frames.shape == (8, 64, 64, 3)
+    pngs = [f for f in output_files(entry) if f["filename"].endswith(".png") and f["type"] == "output"]
+    assert len(pngs) == 8  # the heatmap guidance, one image per frame
