@@ -8,7 +8,6 @@ import torch
 from fp_tiny_models import TINY_TEXT_DIM, TINY_WIDTHS, tiny_motion_unet
 from finephys.adapters.encoder import HeatmapEncoderConfig, MultiScaleHeatmapEncoder
 from finephys.adapters.guidance import HeatmapGuidance
-from finephys.adapters.heatmaps import render_heatmaps
 from finephys.generation.context import context_windows, window_weights
 from finephys.generation.injection import HeatmapInjection
 from finephys.generation.sampler import SamplerSettings, sample_video
