@@ -13,7 +13,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from pathlib import Path
+from typing import Optional
 
 from .client import ComfyClient
 
@@ -70,7 +72,11 @@ _REPORT_JS = """() => {
     inputs: (node.inputs || []).map((i) => ({name: i.name, type: i.type, link: i.link})),
   }));
   const dialogs = Array.from(document.querySelectorAll('.p-dialog')).map((d) => d.innerText.slice(0, 400));
-  return {nodes, dialogs};
+  // red in the editor: the node itself, or one of its inputs or widgets, flagged with an error
+  const red = window.app.graph._nodes.filter((n) => n.has_errors ||
+    (n.inputs || []).some((i) => i.hasErrors) || (n.widgets || []).some((w) => w.hasErrors)).map((n) => n.id);
+  const nodeErrors = Object.keys(window.app.lastNodeErrors || {});
+  return {nodes, dialogs, red, node_errors: nodeErrors};
 }"""
 
 _DROP_JS = """async ([text, filename]) => {
@@ -146,7 +152,8 @@ class Editor:
         self.page.wait_for_timeout(settle_ms)
 
     def report(self) -> dict:
-        """{'nodes': [{id, type, known, has_errors, widgets, inputs}], 'dialogs': [text]}"""
+        """{'nodes': [{id, type, known, has_errors, widgets, inputs}], 'dialogs': [text],
+        'red': [ids of nodes drawn with an error], 'node_errors': [ids in the server's last errors]}"""
         return self.page.evaluate(_REPORT_JS)
 
     def serialize(self) -> dict:
@@ -158,6 +165,25 @@ class Editor:
         return self.page.evaluate(
             "async () => JSON.parse(JSON.stringify((await window.app.graphToPrompt()).output))"
         )
+
+    def click_run(self, timeout: float = 600.0) -> Optional[dict]:
+        """Press the editor's Run button and wait for the queue to drain. Returns the history
+        entry of the prompt it queued, or None when the server refused it (then the editor
+        shows the errors and marks the nodes)."""
+        client = ComfyClient(self.server_url)
+        before = set(client.get_json("/history"))
+        self.page.get_by_role("button", name="Run").first.click()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.page.wait_for_timeout(500)
+            queue = client.get_json("/queue")
+            new = set(client.get_json("/history")) - before
+            if new and not queue["queue_running"] and not queue["queue_pending"]:
+                return client.history(new.pop())
+            if not new and not queue["queue_running"] and not queue["queue_pending"] and (
+                    self.report()["node_errors"] or any("failed" in d.lower() for d in self.report()["dialogs"])):
+                return None
+        raise TimeoutError(f"the queued workflow did not finish within {timeout:.0f} s")
 
     def fit_view(self) -> None:
         """Zoom the canvas so every node is in view (for screenshots)."""

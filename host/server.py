@@ -24,6 +24,8 @@ from .install import ensure_comfyui
 REPO_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_HOST_DIR = REPO_DIR / ".host" / "comfyui"
 PACKAGE_LINK_NAME = "ComfyUI-FinePhys"
+# model folders a user's models directory may hold (ComfyUI's names)
+MODEL_FOLDERS = ("checkpoints", "vae", "loras", "animatediff_models", "finephys", "controlnet", "embeddings")
 
 
 def free_port() -> int:
@@ -46,6 +48,7 @@ class ComfyServer:
         python: str = sys.executable,
         startup_timeout: float = 180.0,
         extra_args: tuple[str, ...] = (),
+        model_dirs: tuple[Path, ...] = (),
     ):
         self.comfy_dir = Path(comfy_dir)
         self._own_base = base_dir is None
@@ -54,6 +57,7 @@ class ComfyServer:
         self.python = python
         self.startup_timeout = startup_timeout
         self.extra_args = extra_args
+        self.model_dirs = tuple(Path(d).resolve() for d in model_dirs)
         self.process: Optional[subprocess.Popen] = None
         self.startup_seconds: Optional[float] = None
 
@@ -91,7 +95,12 @@ class ComfyServer:
         if not link.exists():
             link.symlink_to(REPO_DIR, target_is_directory=True)
         config = self.base_dir / "extra_model_paths.yaml"
-        config.write_text(f"finephys_dev:\n    custom_nodes: {links}\n")
+        text = f"finephys_dev:\n    custom_nodes: {links}\n"
+        for k, root in enumerate(self.model_dirs):
+            # a user's models folder in ComfyUI's layout, searched after the server's own
+            text += f"user_models_{k}:\n    base_path: {root}\n" + "".join(
+                f"    {folder}: {folder}\n" for folder in MODEL_FOLDERS)
+        config.write_text(text)
         return config
 
     def start(self) -> "ComfyServer":

@@ -10,10 +10,10 @@ from .nodes_generate import AnimateDiffSampler, HeatmapEncoder, register_motion_
 from .nodes_lift import BuildDemoBank, ICLLift3D
 from .nodes_physics import FuseProject, PhysNetReestimate
 from .nodes_text import TextExpand
-from .nodes_pose_io import DrawSkeleton, Load2DPose, PoseKeypointTo2DPose, Trim2DPose
+from .nodes_pose_io import Draw3DSkeleton, DrawSkeleton, Load2DPose, PoseKeypointTo2DPose, Trim2DPose
 
 NODES: list[type[io.ComfyNode]] = [
-    LoadVideo, PoseDetect, Load2DPose, PoseKeypointTo2DPose, Trim2DPose, DrawSkeleton, Save2DPose,
+    LoadVideo, PoseDetect, Load2DPose, PoseKeypointTo2DPose, Trim2DPose, DrawSkeleton, Draw3DSkeleton, Save2DPose,
     ICLLift3D, BuildDemoBank, PhysNetReestimate, FuseProject, HeatmapEncoder, AnimateDiffSampler,
     TextExpand,
 ]

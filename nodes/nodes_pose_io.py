@@ -9,8 +9,9 @@ from ..skeleton.errors import PoseDataError
 from ..skeleton.pose_files import load_pose_file
 from ..skeleton.pose_keypoint import frames_to_sequence, sequence_to_frames
 from ..skeleton.render import render_sequence
+from ..skeleton.render3d import render_3d_views
 from .common import combo_errors, file_fingerprint, list_input_files, optional_size, progress, resolve_input_path, user_error
-from .types import CATEGORY, Pose2D, PoseKeypoint
+from .types import CATEGORY, Pose2D, Pose3D, PoseKeypoint
 
 POSE_FILE_EXTENSIONS = {".json", ".npz"}
 # Dropdown value -> the core's person choice (an index into "people", or "largest").
@@ -183,6 +184,49 @@ class DrawSkeleton(io.ComfyNode):
         except PoseDataError as exc:
             raise user_error(cls.DISPLAY, exc) from None
         return io.NodeOutput(torch.from_numpy(np.ascontiguousarray(frames)))
+
+
+VIEW_CHOICES = {"front + side + top": ("front", "side", "top"), "front + side": ("front", "side"),
+                "front": ("front",), "side": ("side",), "top": ("top",)}
+
+
+class Draw3DSkeleton(io.ComfyNode):
+    """3D pose sequence -> IMAGE batch: each frame from a few orthographic views."""
+
+    DISPLAY = "FinePhys Draw 3D Skeleton"
+
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        return io.Schema(
+            node_id="FinePhys_Draw3DSkeleton",
+            display_name=cls.DISPLAY,
+            category=CATEGORY,
+            description="Draws a 3D pose sequence (lifted, physics or fused) from the camera "
+            "(front), from the right (side) and from above (top), one scale for the whole "
+            "sequence; with the trajectory on, the body moves as it does in the scene.",
+            inputs=[
+                Pose3D.Input("pose_3d", tooltip="The 3D pose sequence to draw."),
+                io.Combo.Input("views", options=list(VIEW_CHOICES), default="front + side + top",
+                               tooltip="Which orthographic views to put side by side."),
+                io.Int.Input("panel_size", default=320, min=64, max=2048, step=16,
+                             tooltip="Width and height of each view in pixels."),
+                io.Boolean.Input("trajectory", default=True,
+                                 tooltip="Draw the body where it is (root trajectory, with the "
+                                 "pelvis path as a trail), so jumps and flight show; off: "
+                                 "centred on the pelvis."),
+            ],
+            outputs=[io.Image.Output("images", tooltip="One image per frame, the views side by side.")],
+        )
+
+    @classmethod
+    def validate_inputs(cls, views: str) -> bool | str:
+        return combo_errors(cls, views=views)
+
+    @classmethod
+    def execute(cls, pose_3d, views: str, panel_size: int, trajectory: bool) -> io.NodeOutput:
+        frames = render_3d_views(pose_3d, panel=panel_size, views=VIEW_CHOICES[views],
+                                 trajectory=trajectory, on_frame=progress(pose_3d.num_frames))
+        return io.NodeOutput(torch.from_numpy(frames))
 
 
 class Trim2DPose(io.ComfyNode):

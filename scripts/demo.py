@@ -1,17 +1,29 @@
-"""The demo: start the embedded ComfyUI, run the example workflow through its HTTP API, and
-write what it produced to an output folder.
+"""The main job, headless: a real video in, skeleton guidance (and, with the model files, a
+generated video) out, through the embedded ComfyUI and the shipped workflows.
 
-    bash scripts/demo.sh                     # the shipped sample (real MediaPipe poses)
-    bash scripts/demo.sh --pose-file my.json # your POSE_KEYPOINT / OpenPose / npz file
+    bash scripts/demo.sh                         # the Sports2D demo video (a gymnast's flip)
+    bash scripts/demo.sh --video my_flip.mp4     # your own video
+    bash scripts/demo.sh --models-dir ~/ComfyUI/models   # where your SD1.5 files are
 
-Writes demo_output/skeleton.mp4 (the skeleton video made by core SaveVideo) and
-demo_output/skeleton_contact_sheet.png (six frames of it, to look at without a player).
+Step 1, workflows/api/video_to_guidance.json (needs no SD weights) writes to <output>/:
+  overlay.mp4          the detected 2D skeleton over the video
+  skeleton_3d.mp4      the fused 3D result (lifted + physics) from the front, side and top
+  physics_report.txt   contacts, flight phases and the flight COM law
+  com_plot.png         centre-of-mass height over time, flight shaded
+  heatmaps.mp4         the multi-scale heatmap guidance the sampler follows
+  fused.bvh            the 3D result for Blender
+  *_sheet.png          six frames of each video side by side, to look at without a player
+Step 2, workflows/api/video_to_generation.json, runs when SD1.5, the motion module and the
+heatmap adapter are found in a models folder (ComfyUI's layout); otherwise it says which file
+goes where. It writes generated.mp4 (16 frames around the longest flight phase).
 """
 from __future__ import annotations
 
 import argparse
 import io
 import json
+import os
+import re
 import shutil
 import sys
 import time
@@ -22,10 +34,35 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _package import REPO_DIR, load_package  # noqa: E402
 
 load_package()
-from finephys.host.client import PromptFailed, output_files  # noqa: E402
+from finephys.host.client import ComfyAPIError, PromptFailed  # noqa: E402
+from finephys.host.runner import (  # noqa: E402
+    InputFolder, ProgressPrinter, WorkflowUsageError, apply_overrides, run_workflow,
+)
 from finephys.host.server import ComfyServer  # noqa: E402
+from finephys.host.validate import check_api_workflow  # noqa: E402
 
-WORKFLOW = REPO_DIR / "workflows" / "api" / "pose_file_to_skeleton_video.json"
+WORKFLOWS = REPO_DIR / "workflows" / "api"
+# node id -> name in the output folder (workflows/api/video_to_guidance.json)
+GUIDANCE_FILES = {"4": "overlay.mp4", "16": "skeleton_3d.mp4", "12": "com_plot.png", "19": "heatmaps.mp4",
+                  "13": "fused.bvh"}
+GENERATION_FRAMES, GENERATION_STEP = 16, 2
+
+
+def sports2d_video() -> Path:
+    """The Sports2D package's demo video (installed by scripts/bootstrap.sh)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("Sports2D")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("the sports2d package is not installed (run scripts/bootstrap.sh)")
+    return Path(list(spec.submodule_search_locations)[0]) / "Demo" / "demo.mp4"
+
+
+def default_models_dirs() -> list[Path]:
+    named = os.environ.get("FINEPHYS_MODELS_DIR")
+    if named:
+        return [Path(named)]
+    return [REPO_DIR / "models"] if (REPO_DIR / "models").is_dir() else []
 
 
 def contact_sheet(video: bytes, path: Path, count: int = 6) -> None:
@@ -44,55 +81,156 @@ def contact_sheet(video: bytes, path: Path, count: int = 6) -> None:
     sheet.save(path)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--output", type=Path, default=REPO_DIR / "demo_output", help="folder for the results")
-    parser.add_argument("--pose-file", type=Path, help="a pose file to use instead of the shipped sample")
-    parser.add_argument("--fps", type=float, default=30.0, help="frame rate for JSON pose files")
-    parser.add_argument("--width", type=int, default=884, help="video width (even)")
-    parser.add_argument("--height", type=int, default=496, help="video height (even)")
-    args = parser.parse_args()
+def flight_window(report: str, frames: int) -> int:
+    """First frame of a GENERATION_FRAMES x GENERATION_STEP window centred on the longest
+    flight phase of the physics report (0 when there is none)."""
+    phases = [(int(a), int(b)) for a, b in re.findall(r"flight (\d+)-(\d+)", report)]
+    span = GENERATION_FRAMES * GENERATION_STEP
+    if not phases or frames <= span:
+        return 0
+    first, last = max(phases, key=lambda p: p[1] - p[0])
+    return int(min(max((first + last) // 2 - span // 2, 0), frames - span))
 
-    graph = json.loads(WORKFLOW.read_text())
-    args.output.mkdir(parents=True, exist_ok=True)
+
+def unique_prefixes(graph: dict) -> None:
+    """A fresh output subfolder per run, so reruns never overwrite or mix files."""
+    tag = uuid.uuid4().hex[:6]
+    for node in graph.values():
+        prefix = node["inputs"].get("filename_prefix")
+        if isinstance(prefix, str):
+            node["inputs"]["filename_prefix"] = prefix.replace("finephys/", f"finephys/demo_{tag}/", 1)
+
+
+def run_guidance(server: ComfyServer, args, output: Path) -> tuple[str, int]:
+    graph = json.loads((WORKFLOWS / "video_to_guidance.json").read_text())
+    client = server.client(timeout=60)
+    sets = [f"1.max_side={args.max_side}", f"1.frame_count={args.max_frames}"]
+    for line in apply_overrides(graph, InputFolder(client, server.input_dir), video=args.video, sets=tuple(sets)):
+        print(f"  set {line}")
+    unique_prefixes(graph)
+    print("step 1: video -> skeleton guidance (video_to_guidance.json)", flush=True)
+    result = run_workflow(client, graph, output / ".runs", on_event=ProgressPrinter(graph), timeout=args.timeout)
+    for node_id, name in GUIDANCE_FILES.items():
+        files = result.by_node.get(node_id, [])
+        if len(files) != 1:
+            raise RuntimeError(f"node {node_id} saved {len(files)} files, expected 1")
+        shutil.copyfile(files[0], output / name)
+        if name.endswith(".mp4"):
+            contact_sheet(files[0].read_bytes(), output / name.replace(".mp4", "_sheet.png"))
+    report = "\n".join(result.texts.get("11", []))
+    (output / "physics_report.txt").write_text(report + "\n")
+    frames = int(re.match(r"(\d+) frames", report).group(1)) if re.match(r"(\d+) frames", report) else 0
+    print(f"step 1 done in {result.seconds:.1f} s")
+    return report, frames
+
+
+def run_generation(server: ComfyServer, args, output: Path, report: str, frames: int) -> bool:
+    graph = json.loads((WORKFLOWS / "video_to_generation.json").read_text())
+    client = server.client(timeout=60)
+    start = flight_window(report, frames)
+    sets = [f"1.max_side={args.max_side}", f"1.frame_count={args.max_frames}", f"13.start={start}",
+            f"13.step={GENERATION_STEP}", f"13.frames={args.gen_frames}", f"24.steps={args.gen_steps}",
+            f"14.width={args.gen_size}", f"14.height={args.gen_size}"]
+    apply_overrides(graph, InputFolder(client, server.input_dir), video=args.video, prompt=args.prompt,
+                    seed=args.seed, sets=tuple(sets))
+    check = check_api_workflow(graph, client.object_info())
+    if check.missing_files:
+        roots = [str(d) for d in args.models_dir] or [str(REPO_DIR / "models")]
+        print("step 2 (generation) skipped: these model files are missing. Place them in a models folder "
+              f"in ComfyUI's layout ({' or '.join(roots)}, or name one with --models-dir):")
+        for name, folder in check.missing_files:
+            sub = folder.split("/", 1)[1] if folder.startswith("models/") else folder
+            hint = {"finephys_adapter.safetensors": " (train it: training/train_adapter.py, see README 'Training')",
+                    "mm_sd_v15_v2.safetensors": " (the AnimateDiff v2 motion module)",
+                    "v1-5-pruned-emaonly.safetensors": " (Stable Diffusion 1.5)"}.get(name, "")
+            print(f"  {sub}/{name}{hint}")
+        return False
+    unique_prefixes(graph)
+    print(f"step 2: generation (video_to_generation.json), frames {start}..{start + GENERATION_STEP * args.gen_frames}"
+          f" every {GENERATION_STEP}", flush=True)
+    result = run_workflow(client, graph, output / ".runs", on_event=ProgressPrinter(graph), timeout=args.timeout)
+    video = result.by_node["27"][0]
+    shutil.copyfile(video, output / "generated.mp4")
+    contact_sheet(video.read_bytes(), output / "generated_sheet.png")
+    print(f"step 2 done in {result.seconds:.1f} s")
+    return True
+
+
+def write_doc_images(output: Path, folder: Path, width: int = 1200) -> None:
+    """Small JPEG copies of the demo's pictures, for the README."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("overlay_sheet.png", "skeleton_3d_sheet.png", "heatmaps_sheet.png", "com_plot.png",
+                 "generated_sheet.png"):
+        if not (output / name).is_file():
+            continue
+        image = Image.open(output / name).convert("RGB")
+        image.thumbnail((width, width))
+        target = folder / ("demo_" + name.replace(".png", ".jpg"))
+        image.save(target, quality=80)
+        print(f"wrote {target}")
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--video", type=Path, help="input video (default: the Sports2D demo video)")
+    parser.add_argument("--output", type=Path, default=REPO_DIR / "demo_output", help="folder for the results")
+    parser.add_argument("--models-dir", type=Path, action="append", default=None,
+                        help="models folder in ComfyUI's layout (default: $FINEPHYS_MODELS_DIR or ./models)")
+    parser.add_argument("--max-frames", type=int, default=0, help="load at most this many frames (0: all)")
+    parser.add_argument("--max-side", type=int, default=960, help="resize the video's longer side to this")
+    parser.add_argument("--prompt", default="back salto", help="the action to generate")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--gen-frames", type=int, default=GENERATION_FRAMES, help="generated frames")
+    parser.add_argument("--gen-steps", type=int, default=25, help="sampling steps")
+    parser.add_argument("--gen-size", type=int, default=512, help="generated width and height")
+    parser.add_argument("--skip-generation", action="store_true", help="run step 1 only")
+    parser.add_argument("--timeout", type=float, default=3600.0)
+    parser.add_argument("--doc-images", type=Path, help="also write small JPEG copies of the pictures here "
+                        "(the README's pictures: --doc-images docs/images)")
+    args = parser.parse_args(argv)
+    if args.models_dir is None:
+        args.models_dir = default_models_dirs()
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.video is None:
+        args.video = sports2d_video()
+    if not args.video.is_file():
+        print(f"error: video {args.video} not found", file=sys.stderr)
+        return 2
+    for folder in args.models_dir:
+        if not folder.is_dir():
+            print(f"error: models folder {folder} not found", file=sys.stderr)
+            return 2
+    output = args.output
+    output.mkdir(parents=True, exist_ok=True)
     began = time.monotonic()
-    with ComfyServer() as server:
-        print(f"ComfyUI {server.url} started in {server.startup_seconds:.1f} s")
-        if args.pose_file is not None:
-            if not args.pose_file.exists():
-                print(f"error: {args.pose_file} not found", file=sys.stderr)
-                return 2
-            target = server.input_dir / args.pose_file.name
-            if args.pose_file.is_dir():
-                shutil.copytree(args.pose_file, target)
-                graph["1"]["inputs"]["pose_file"] = args.pose_file.name + "/"
-            else:
-                shutil.copy(args.pose_file, target)
-                graph["1"]["inputs"]["pose_file"] = args.pose_file.name
-        graph["1"]["inputs"]["fps"] = args.fps
-        graph["2"]["inputs"].update(width=args.width, height=args.height)
-        graph["4"]["inputs"]["filename_prefix"] = f"finephys/demo_{uuid.uuid4().hex[:6]}"
-        client = server.client()
-        print(f"running {WORKFLOW.name} on {graph['1']['inputs']['pose_file']} ...")
-        run_began = time.monotonic()
-        try:
-            entry = client.run(graph, timeout=900)
-        except PromptFailed as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        run_seconds = time.monotonic() - run_began
-        files = output_files(entry)
-        if not files:
-            print("error: the workflow reported no output file", file=sys.stderr)
-            return 1
-        video = client.download(files[0]["filename"], files[0]["subfolder"], files[0]["type"])
-    out_video = args.output / "skeleton.mp4"
-    out_video.write_bytes(video)
-    sheet = args.output / "skeleton_contact_sheet.png"
-    contact_sheet(video, sheet)
-    print(f"workflow ran in {run_seconds:.1f} s; total {time.monotonic() - began:.1f} s")
-    print(f"wrote {out_video} ({len(video) / 1e6:.2f} MB)")
-    print(f"wrote {sheet}")
+    try:
+        with ComfyServer(model_dirs=tuple(args.models_dir)) as server:
+            print(f"embedded ComfyUI started in {server.startup_seconds:.1f} s; video {args.video.name}", flush=True)
+            report, frames = run_guidance(server, args, output)
+            generated = False
+            if not args.skip_generation:
+                generated = run_generation(server, args, output, report, frames)
+    except (WorkflowUsageError, ComfyAPIError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except PromptFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(output / ".runs", ignore_errors=True)
+    if args.doc_images is not None:
+        write_doc_images(output, args.doc_images)
+    print(report)
+    print(f"total {time.monotonic() - began:.1f} s; wrote to {output}:")
+    names = list(GUIDANCE_FILES.values()) + ["physics_report.txt"] + (["generated.mp4"] if generated else [])
+    for name in names:
+        print(f"  {name}")
     return 0
 
 

@@ -65,6 +65,7 @@ def layout(ui: dict) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("names", nargs="*", help="API workflow file names (default: all)")
+    parser.add_argument("--screenshots", type=Path, help="also save a screenshot of each loaded workflow here")
     args = parser.parse_args()
     names = args.names or sorted(p.name for p in API_DIR.glob("*.json"))
     UI_DIR.mkdir(parents=True, exist_ok=True)
@@ -87,6 +88,11 @@ def main() -> int:
             ui.pop("id", None)  # a fresh id each time the editor loads it
             (UI_DIR / name).write_text(json.dumps(ui, indent=1) + "\n")
             print(f"wrote workflows/ui/{name} ({len(ui['nodes'])} nodes)")
+            if args.screenshots is not None:
+                editor.drop_workflow(ui, name)
+                editor.fit_view()
+                shot = editor.screenshot(args.screenshots / f"workflow_{name.replace('.json', '.png')}")
+                print(f"wrote {shot}")
     return 0
 
 

@@ -53,7 +53,7 @@ def test_editor_loads_the_workflow_with_every_node_known_and_our_widgets_shown(e
     report = editor.report()
     assert len(report["nodes"]) == len(workflow["nodes"])
     assert [n["type"] for n in report["nodes"] if not n["known"]] == []
-    assert [n["id"] for n in report["nodes"] if n["has_errors"]] == []
+    assert report["red"] == [] and report["node_errors"] == []
     assert not [d for d in report["dialogs"] if "missing" in d.lower()]
     ours = [n for n in report["nodes"] if n["type"].startswith("FinePhys_")]
     assert ours
@@ -76,3 +76,39 @@ def test_editor_flags_a_node_type_the_server_does_not_have(editor):
     assert [n["type"] for n in report["nodes"] if not n["known"]] == ["FinePhys_NoSuchNode"]
     assert any("FinePhys_NoSuchNode" in d for d in report["dialogs"])
     editor.close_dialogs()
+
+
+@pytest.mark.parametrize("name", ["pose_to_physics_new_view.json", "pose_file_to_skeleton_video.json"])
+def test_run_button_executes_the_loaded_workflow_with_no_node_turning_red(editor, comfy, name):
+    comfy.free()  # no cached outputs: the workflow really runs
+    editor.drop_workflow(json.loads((WORKFLOWS_DIR / "ui" / name).read_text()), name)
+    entry = editor.click_run(timeout=600)
+    assert entry is not None, editor.report()["dialogs"]
+    assert entry["status"]["status_str"] == "success", entry["status"]
+    videos = [f for out in entry["outputs"].values() for f in out.get("images", []) + out.get("videos", [])
+              if f["filename"].endswith(".mp4")]
+    assert videos  # Save Video wrote the skeleton video
+    editor.fit_view()
+    editor.screenshot(ARTIFACTS / "browser" / name.replace(".json", "_ran.png"))
+    report = editor.report()
+    assert report["red"] == [] and report["node_errors"] == []
+
+
+def test_queueing_without_the_model_files_turns_exactly_those_nodes_red(editor, comfy):
+    from finephys.host.validate import check_api_workflow
+
+    name = "video_to_generation.json"
+    editor.drop_workflow(json.loads((WORKFLOWS_DIR / "ui" / name).read_text()), name)
+    assert editor.click_run(timeout=120) is None  # refused by the server's validation
+    editor.screenshot(ARTIFACTS / "browser" / "missing_model_files_red.png")
+    report = editor.report()
+    api = json.loads((WORKFLOWS_DIR / "api" / name).read_text())
+    files = set(check_api_workflow(api, comfy.object_info()).missing_files)
+    assert files == {("your_video.mp4", "input"), ("v1-5-pruned-emaonly.safetensors", "models/checkpoints"),
+                     ("mm_sd_v15_v2.safetensors", "models/animatediff_models"),
+                     ("finephys_adapter.safetensors", "models/finephys")}
+    # the nodes that load those four files, and no other
+    assert sorted(report["red"]) == [1, 14, 20, 24]
+    assert sorted(map(int, report["node_errors"])) == [1, 14, 20, 24]
+    editor.close_dialogs()
+    assert comfy.alive()

@@ -9,7 +9,7 @@ NODE_IDS = [
     "FinePhys_Load2DPose", "FinePhys_PoseKeypointTo2DPose", "FinePhys_DrawSkeleton",
     "FinePhys_LoadVideo", "FinePhys_PoseDetect", "FinePhys_Save2DPose",
     "FinePhys_ICLLift3D", "FinePhys_BuildDemoBank", "FinePhys_PhysNetReestimate", "FinePhys_FuseProject",
-    "FinePhys_Trim2DPose", "FinePhys_HeatmapEncoder", "FinePhys_AnimateDiffSampler", "FinePhys_TextExpand",
+    "FinePhys_Trim2DPose", "FinePhys_Draw3DSkeleton", "FinePhys_HeatmapEncoder", "FinePhys_AnimateDiffSampler", "FinePhys_TextExpand",
 ]
 
 

@@ -18,6 +18,7 @@ EXPECTED_FILES = {
     "pose_file_to_skeleton_video.json": set(),
     "pose_to_physics_new_view.json": set(),
     "video_to_pose.json": {("your_video.mp4", "input")},
+    "video_to_guidance.json": {("your_video.mp4", "input")},
     "pose_file_to_generation.json": GENERATION_FILES,
     "video_to_generation.json": GENERATION_FILES | {("your_video.mp4", "input")},
 }
