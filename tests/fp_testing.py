@@ -29,3 +29,8 @@ REPO_DIR = Path(__file__).resolve().parent.parent
 def load_workflow(name: str) -> dict:
     """An API-format workflow shipped in workflows/api/."""
     return json.loads((REPO_DIR / "workflows" / "api" / name).read_text())
+
+
+def strip_meta(prompt: dict) -> dict:
+    """An API prompt without the editor's titles (`_meta`), for comparing prompts."""
+    return {k: {"class_type": v["class_type"], "inputs": v["inputs"]} for k, v in prompt.items()}

@@ -10,6 +10,8 @@ import pytest
 
 from finephys.host.browser import open_editor
 
+from fp_testing import strip_meta
+
 pytestmark = pytest.mark.integration
 
 WORKFLOWS_DIR = Path(__file__).resolve().parents[2] / "workflows"
@@ -38,10 +40,6 @@ def widget_inputs(info: dict) -> list[str]:
                     len(spec) > 1 and spec[1].get("forceInput")):
                 names.append(name)
     return names
-
-
-def strip_meta(prompt: dict) -> dict:
-    return {k: {"class_type": v["class_type"], "inputs": v["inputs"]} for k, v in prompt.items()}
 
 
 @pytest.mark.parametrize("name", UI_NAMES)

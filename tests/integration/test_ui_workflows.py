@@ -7,15 +7,13 @@ import pytest
 
 from finephys.host.workflow_format import ui_to_api
 
+from fp_testing import strip_meta
+
 pytestmark = pytest.mark.integration
 
 WORKFLOWS_DIR = Path(__file__).resolve().parents[2] / "workflows"
 API_NAMES = sorted(p.name for p in (WORKFLOWS_DIR / "api").glob("*.json"))
 UI_NAMES = sorted(p.name for p in (WORKFLOWS_DIR / "ui").glob("*.json"))
-
-
-def strip_meta(prompt: dict) -> dict:
-    return {k: {"class_type": v["class_type"], "inputs": v["inputs"]} for k, v in prompt.items()}
 
 
 def test_every_api_workflow_has_a_ui_twin():
