@@ -18,6 +18,10 @@ Rows (later issues register theirs in ROWS):
   physnet_fused     (S3D_dd + S3D_pp) / 2, the paper's fusion.
   physnet_fused_rigid  the same with the data's median bone lengths restored (Fuse & Project's
                     rigid_bones option).
+  physnet_fused_band  Fuse & Project's default: SG_0.25s((S3D_dd + S3D_pp) / 2) + 0.5 (S3D_pp -
+                    SG_0.25s(S3D_pp)) (slow motion from the average, fast motion only from
+                    PhysNet), rigid bones, and PhysNet's centre of mass in the frames it marks
+                    as flight (physnet/fuse.py; settings chosen on the training clips).
 Columns: spec section 3 metrics (pose errors in mm, root-relative, camera frame; physics in
 the world frame with the ground truth's contact and flight labels) and speed in frames/s.
 Prints one table per noise level and writes benchmarks/results/finephys_bench.json.
@@ -43,6 +47,7 @@ from finephys.evaluation.protocol import (  # noqa: E402
 from finephys.lifter.baselines import MeanPoseLifter, Smoothed3D, mean_camera_pose  # noqa: E402
 from finephys.lifter.bank import DemoBank, synthetic_bank_clips  # noqa: E402
 from finephys.lifter.inference import PACKAGE_WEIGHTS, Lifter  # noqa: E402
+from finephys.physnet.fuse import FUSION_DEFAULTS  # noqa: E402
 from finephys.physnet.inference import PhysNetRunner  # noqa: E402
 from finephys.physnet.pipeline import LiftAndReestimate  # noqa: E402
 from finephys.motion.deepmimic import HELD_OUT_CLIPS, TRAIN_CLIPS, load_split  # noqa: E402
@@ -61,9 +66,9 @@ def default_bank(window: int) -> DemoBank:
 PHYSNET_WEIGHTS: list = []  # --physnet overrides the shipped weights
 
 
-def _physnet(output: str, rigid_bones: bool = False) -> LiftAndReestimate:
+def _physnet(output: str, **fusion) -> LiftAndReestimate:
     runner = PhysNetRunner.from_files(PHYSNET_WEIGHTS[0]) if PHYSNET_WEIGHTS else PhysNetRunner.default()
-    return LiftAndReestimate(_lifter("icl"), runner, output, rigid_bones=rigid_bones)
+    return LiftAndReestimate(_lifter("icl"), runner, output, **fusion)
 
 
 @functools.lru_cache(maxsize=None)
@@ -90,6 +95,7 @@ ROWS: dict[str, Callable[[], object]] = {
     "physnet": lambda: _physnet("physics"),
     "physnet_fused": lambda: _physnet("fused"),
     "physnet_fused_rigid": lambda: _physnet("fused", rigid_bones=True),
+    "physnet_fused_band": lambda: _physnet("fused", **FUSION_DEFAULTS),
 }
 
 

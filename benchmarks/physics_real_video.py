@@ -29,7 +29,7 @@ from finephys.lifter.inference import PACKAGE_WEIGHTS, Lifter  # noqa: E402
 from finephys.metrics.com import ballistic_errors, centre_of_mass  # noqa: E402
 from finephys.lifter.baselines import smooth_3d  # noqa: E402
 from finephys.physnet.frames import GravityFrame  # noqa: E402
-from finephys.physnet.fuse import fuse  # noqa: E402
+from finephys.physnet.fuse import FUSION_DEFAULTS, fuse  # noqa: E402
 from finephys.physnet.inference import PhysNetRunner  # noqa: E402
 from finephys.skeleton.h36m import bone_lengths  # noqa: E402
 
@@ -46,9 +46,11 @@ def main() -> None:
     began = time.perf_counter()
     physics, report = runner.reestimate(data, args.elevation)
     seconds = time.perf_counter() - began
-    fused = fuse(data, physics, 0.5)
+    average = fuse(data, physics, 0.5)
+    fused = fuse(data, physics, 0.5, **FUSION_DEFAULTS)
     estimates = {"S3D_dd (ICL lift)": data, "S3D_dd + Savitzky-Golay": smooth_3d(data, "savitzky_golay"),
-                 "S3D_pp (PhysNet)": physics, "fused (dd + pp) / 2": fused}
+                 "S3D_pp (PhysNet)": physics, "plain average (dd + pp) / 2": average,
+                 "fused (Fuse & Project defaults)": fused}
     frame = GravityFrame.for_elevation(data.global_joints(), args.elevation)
     rows = {}
     for name, est in estimates.items():

@@ -8,7 +8,7 @@ from comfy_api.latest import io, ui
 
 from ..motion.bvh import save_h36m_bvh
 from ..physnet.frames import GravityFrame
-from ..physnet.fuse import fuse, project_new_view, project_original
+from ..physnet.fuse import FUSION_DEFAULTS, fuse, project_new_view, project_original
 from ..physnet.inference import DEFAULT_NAME, PACKAGE_WEIGHTS, PhysNetRunner
 from ..skeleton.errors import PoseDataError
 from .common import combo_errors, default_weights_label, output_file, user_error, weight_choices, weights_path
@@ -75,16 +75,18 @@ class FuseProject(io.ComfyNode):
             node_id="FinePhys_FuseProject",
             display_name=cls.DISPLAY,
             category=CATEGORY,
-            description="Fuses the data-driven and the physics 3D ((1-w) S3D_dd + w S3D_pp) and "
-            "projects the result to 2D for the original camera or for a new view around the "
-            "action, ready for the heatmap encoder. Can save the 3D as a BVH file for Blender.",
+            description="Fuses the data-driven and the physics 3D ((1-w) S3D_dd + w S3D_pp; by "
+            "default its fast motion taken from PhysNet only, bones rigid, and PhysNet's centre "
+            "of mass in flight) and projects the result to 2D for the original camera or for a "
+            "new view around the action, ready for the heatmap encoder. Can save the 3D as a "
+            "BVH file for Blender.",
             inputs=[
                 Pose3D.Input("pose_3d_data", tooltip="S3D_dd (ICL Lift 3D)."),
                 Pose3D.Input("pose_3d_physics", tooltip="S3D_pp (PhysNet Re-estimate), same clip."),
                 io.Float.Input("physics_weight", default=0.5, min=0.0, max=1.0, step=0.05,
                                tooltip="Share of the physics estimate: 0.5 is the paper's average; "
                                "1 uses PhysNet alone, 0 the lifter alone."),
-                io.Boolean.Input("rigid_bones", default=False,
+                io.Boolean.Input("rigid_bones", default=FUSION_DEFAULTS["rigid_bones"],
                                  tooltip="Give the fused skeleton's bones their median lengths back "
                                  "(the plain average of two skeletons is not quite rigid)."),
                 io.Combo.Input("view", options=VIEWS, default=VIEWS[0],
@@ -107,6 +109,18 @@ class FuseProject(io.ComfyNode):
                                  "(metres, Y up) in the output folder."),
                 io.String.Input("filename_prefix", default="finephys/fused",
                                 tooltip="Where the BVH goes in output/ (folders allowed)."),
+                io.Float.Input("fast_motion_window", default=FUSION_DEFAULTS["data_band_s"], min=0.0, max=2.0,
+                               step=0.05, optional=True,
+                               tooltip="Seconds. Motion faster than this comes from PhysNet only (the "
+                               "lift's jitter stays out); 0: the paper's plain average, which keeps "
+                               "half of the lift's jitter."),
+                io.Float.Input("physics_detail", default=FUSION_DEFAULTS["physics_detail"], min=0.0, max=1.0,
+                               step=0.05, optional=True,
+                               tooltip="Share of PhysNet's fast motion kept (with a window > 0): 1 keeps "
+                               "all of it, 0 smooths it away too."),
+                io.Boolean.Input("flight_law", default=FUSION_DEFAULTS["flight_law"], optional=True,
+                                 tooltip="In the frames PhysNet marks as flight, use its centre of mass, "
+                                 "which follows gravity's parabola."),
             ],
             outputs=[
                 Pose3D.Output("pose_3d", tooltip="The fused 3D sequence (camera frame)."),
@@ -124,9 +138,13 @@ class FuseProject(io.ComfyNode):
     @classmethod
     def execute(cls, pose_3d_data, pose_3d_physics, physics_weight: float, rigid_bones: bool, view: str,
                 camera_elevation: float, view_azimuth: float, view_elevation: float, view_distance: float,
-                width: int, height: int, save_bvh: bool, filename_prefix: str) -> io.NodeOutput:
+                width: int, height: int, save_bvh: bool, filename_prefix: str,
+                fast_motion_window: float = FUSION_DEFAULTS["data_band_s"],
+                physics_detail: float = FUSION_DEFAULTS["physics_detail"],
+                flight_law: bool = FUSION_DEFAULTS["flight_law"]) -> io.NodeOutput:
         try:
-            fused = fuse(pose_3d_data, pose_3d_physics, physics_weight, rigid_bones)
+            fused = fuse(pose_3d_data, pose_3d_physics, physics_weight, rigid_bones, data_band_s=fast_motion_window,
+                         flight_law=flight_law, physics_detail=physics_detail)
             size = fused.extras.get("image_size")
             if (width == 0 or height == 0) and size is None:
                 raise PoseDataError("the 3D input does not say the video's size: set width and height")

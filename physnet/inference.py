@@ -21,6 +21,8 @@ from .frames import GravityFrame
 from .model import PhysNet
 from .report import PhysicsReport
 
+FLIGHT_EXTRA = "physnet_flight"  # Pose3DSequence.extras key: the frames PhysNet marked as flight [T] bool
+
 PACKAGE_WEIGHTS = Path(__file__).resolve().parent / "weights"
 DEFAULT_NAME = "finephys_physnet"
 
@@ -78,5 +80,7 @@ class PhysNetRunner:
                                 confidence=pose3d.confidence, source=f"{self.name}: {pose3d.source}",
                                 extras=dict(pose3d.extras))
         probs = torch.sigmoid(out.contact_logits).reshape(2, -1, 3).mean(0).numpy()
-        report = PhysicsReport.build(q, pose_g, probs, out.flight[0].numpy() > 0.5, pose3d.fps, elevation_deg)
+        flight = out.flight[0].numpy() > 0.5
+        result.extras[FLIGHT_EXTRA] = flight  # for Fuse & Project's flight law
+        report = PhysicsReport.build(q, pose_g, probs, flight, pose3d.fps, elevation_deg)
         return result, report

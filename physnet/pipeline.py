@@ -16,13 +16,15 @@ class LiftAndReestimate:
     uses_camera_elevation = True
 
     def __init__(self, lifter, runner: PhysNetRunner, output: str = "fused", weight: float = 0.5,
-                 rigid_bones: bool = False) -> None:
+                 rigid_bones: bool = False, data_band_s: float = 0.0, flight_law: bool = False,
+                 physics_detail: float = 1.0) -> None:
         if output not in OUTPUTS:
             raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
         self.lifter, self.runner, self.output, self.weight = lifter, runner, output, weight
-        self.rigid_bones = rigid_bones
+        self.fusion = dict(rigid_bones=rigid_bones, data_band_s=data_band_s, flight_law=flight_law,
+                           physics_detail=physics_detail)
 
     def __call__(self, pose2d: Pose2DSequence, elevation_deg: float = 0.0) -> Pose3DSequence:
         data = self.lifter(pose2d)
         physics, _ = self.runner.reestimate(data, elevation_deg)
-        return physics if self.output == "physics" else fuse(data, physics, self.weight, self.rigid_bones)
+        return physics if self.output == "physics" else fuse(data, physics, self.weight, **self.fusion)

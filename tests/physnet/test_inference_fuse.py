@@ -100,6 +100,60 @@ def test_fuse_weights_and_mismatches(spinkick):
         fuse(seq, shifted, 1.5)
 
 
+def test_band_fusion_keeps_the_physics_detail_and_the_data_trend(spinkick):
+    seq = spinkick[3]
+    rng = np.random.default_rng(0)
+    t = np.arange(seq.num_frames) / seq.fps
+    trend = np.stack([0.1 * t, 0.05 * np.sin(t), 0.0 * t], axis=1)  # slow: the data is right about it
+    jitter = rng.normal(0, 0.02, seq.joints.shape)  # frame-to-frame noise of a lift
+    data = Pose3DSequence(seq.joints + jitter, seq.fps, seq.root + trend)
+    physics = seq
+    expected = physics.global_joints() + 0.5 * trend[:, None, :]
+    plain = fuse(data, physics, 0.5).global_joints()
+    band = fuse(data, physics, 0.5, data_band_s=0.5).global_joints()
+
+    def accel(x):
+        return np.abs(np.diff(x, 2, axis=0)).mean()
+
+    # the plain average keeps half of the jitter; the band fusion keeps the trend without it
+    assert accel(band - expected) < 0.25 * accel(plain - expected)
+    assert np.abs(band - expected).mean() < 0.5 * np.abs(plain - expected).mean()
+    assert np.allclose(fuse(data, physics, 1.0, data_band_s=0.5).global_joints(), physics.global_joints(), atol=1e-5)
+    from finephys.detect.smoothing import savitzky_golay
+    average = 0.5 * (data.global_joints().astype(np.float64) + physics.global_joints())
+    smoothed = fuse(data, physics, 0.5, data_band_s=0.5, physics_detail=0.0).global_joints()
+    assert np.allclose(smoothed, savitzky_golay(average, seq.fps, 0.5), atol=1e-5)  # detail 0: the smoothed average
+    with pytest.raises(PoseDataError, match="physics detail"):
+        fuse(data, physics, 0.5, data_band_s=0.5, physics_detail=2)
+    with pytest.raises(PoseDataError, match="data band"):
+        fuse(data, physics, 0.5, data_band_s=-1)
+
+
+def test_flight_law_gives_the_fused_centre_of_mass_physnets_in_flight(tmp_path, spinkick):
+    from finephys.physnet.constraints import com_weights
+    from finephys.physnet.inference import FLIGHT_EXTRA
+
+    seq = spinkick[3]
+    runner = PhysNetRunner.from_files(_tiny(tmp_path))
+    physics, report = runner.reestimate(seq, spinkick[2])
+    assert np.array_equal(physics.extras[FLIGHT_EXTRA], report.flight)
+    flight = np.zeros(seq.num_frames, bool)
+    flight[30:50] = True  # whatever PhysNet marked, the fusion follows the mask it carries
+    physics.extras[FLIGHT_EXTRA] = flight
+    data = Pose3DSequence(seq.joints, seq.fps, seq.root + 0.3)
+    fused = fuse(data, physics, 0.5, rigid_bones=True, flight_law=True)
+    w = com_weights(torch.float64).numpy()
+
+    def com(pose):
+        return np.einsum("j,tjc->tc", w, pose.global_joints().astype(np.float64))
+
+    gap = np.linalg.norm(com(fused) - com(physics), axis=-1)
+    assert gap[flight].max() < 1e-5 and gap[~flight].min() > 0.1
+    assert np.array_equal(fused.extras[FLIGHT_EXTRA], flight)
+    with pytest.raises(PoseDataError, match="PhysNet's output as the physics input"):
+        fuse(data, Pose3DSequence(seq.joints, seq.fps, seq.root), 0.5, flight_law=True)
+
+
 def test_projection_for_the_original_camera_matches_the_camera(spinkick):
     clip, camera, _, seq = spinkick
     pose2d = project_original(seq, camera.width, camera.height, camera.fx)
