@@ -2,17 +2,8 @@
 its gymnast detected once by Pose Detect (MediaPipe + the tracker, native size)."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
-
-
-def demo_video() -> Path:
-    spec = importlib.util.find_spec("Sports2D")
-    if spec is None:
-        raise SystemExit("sports2d is part of the dev stack: run scripts/bootstrap.sh")
-    return Path(list(spec.submodule_search_locations)[0]) / "Demo" / "demo.mp4"
+from _package import sports2d_demo_video as demo_video  # noqa: F401  (scripts/ is on sys.path)
 
 
 def detect_demo():

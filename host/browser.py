@@ -95,7 +95,6 @@ class Editor:
     def __init__(self, server_url: str, viewport: tuple[int, int] = (1920, 1080)):
         self.server_url = server_url.rstrip("/")
         self.viewport = viewport
-        self.console_errors: list[str] = []
         self._playwright = None
         self._browser = None
         self.page = None
@@ -107,14 +106,12 @@ class Editor:
             raise BrowserUnavailable("the Python package 'playwright' is missing (pip install playwright)") from exc
         client = ComfyClient(self.server_url)
         for key, value in EDITOR_SETTINGS.items():
-            client._request("POST", f"/settings/{key}", value)
+            client.set_setting(key, value)
         self._playwright = sync_playwright().start()
         try:
             self._browser = self._playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
             width, height = self.viewport
             self.page = self._browser.new_page(viewport={"width": width, "height": height})
-            self.page.on("console", self._on_console)
-            self.page.on("pageerror", lambda exc: self.console_errors.append(f"pageerror: {exc}"))
             self.page.goto(self.server_url, wait_until="domcontentloaded")
             self.page.wait_for_function(
                 "() => window.app && window.app.graph && window.LiteGraph && "
@@ -127,10 +124,6 @@ class Editor:
             raise
         return self
 
-    def _on_console(self, message) -> None:
-        if message.type == "error":
-            self.console_errors.append(message.text)
-
     def __exit__(self, *exc) -> None:
         if self._browser is not None:
             self._browser.close()
@@ -138,9 +131,6 @@ class Editor:
         if self._playwright is not None:
             self._playwright.stop()
             self._playwright = None
-
-    def registered_types(self) -> set[str]:
-        return set(self.page.evaluate("() => Object.keys(window.LiteGraph.registered_node_types)"))
 
     def drop_workflow(self, workflow: dict, filename: str = "workflow.json", settle_ms: int = 1500) -> None:
         """Load a workflow as a user dropping its file on the canvas would (UI or API format)."""
@@ -180,9 +170,10 @@ class Editor:
             new = set(client.get_json("/history")) - before
             if new and not queue["queue_running"] and not queue["queue_pending"]:
                 return client.history(new.pop())
-            if not new and not queue["queue_running"] and not queue["queue_pending"] and (
-                    self.report()["node_errors"] or any("failed" in d.lower() for d in self.report()["dialogs"])):
-                return None
+            if not new and not queue["queue_running"] and not queue["queue_pending"]:
+                report = self.report()
+                if report["node_errors"] or any("failed" in d.lower() for d in report["dialogs"]):
+                    return None
         raise TimeoutError(f"the queued workflow did not finish within {timeout:.0f} s")
 
     def fit_view(self) -> None:
@@ -214,8 +205,4 @@ def _node_count(workflow: dict) -> int:
     return sum(1 for v in workflow.values() if isinstance(v, dict) and "class_type" in v)
 
 
-def open_editor(server_url: str, viewport: tuple[int, int] = (1920, 1080)) -> Editor:
-    return Editor(server_url, viewport)
-
-
-__all__ = ["BrowserUnavailable", "Editor", "find_chromium", "open_editor"]
+__all__ = ["BrowserUnavailable", "Editor", "find_chromium"]

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import json
+import mimetypes
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 
@@ -110,6 +112,35 @@ class ComfyClient:
     def free(self) -> None:
         """Unload models and drop cached node outputs, so identical prompts run again."""
         self._request("POST", "/free", {"unload_models": True, "free_memory": True})
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """POST /settings/<key>: the editor's user setting (what its settings dialog stores)."""
+        status, raw = self._request("POST", f"/settings/{urllib.parse.quote(key)}", value)
+        if status != 200:
+            raise ComfyAPIError(f"POST /settings/{key} -> {status}: {raw[:200]!r}", status)
+
+    def upload(self, path: Path) -> str:
+        """POST /upload/image (which stores any file type) into the input folder; returns the
+        name to give a loader node."""
+        path = Path(path)
+        boundary = uuid.uuid4().hex
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        body = b"".join([
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"{path.name}\"\r\n"
+            f"Content-Type: {mime}\r\n\r\n".encode(), path.read_bytes(), b"\r\n",
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"overwrite\"\r\n\r\ntrue\r\n".encode(),
+            f"--{boundary}--\r\n".encode(),
+        ])
+        request = urllib.request.Request(
+            self.base_url + "/upload/image", data=body, method="POST",
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=max(self.timeout, 300)) as response:
+                answer = json.loads(response.read())
+        except urllib.error.HTTPError as err:
+            raise ComfyAPIError(f"upload of {path.name} -> {err.code}", err.code) from err
+        return (answer["subfolder"] + "/" if answer.get("subfolder") else "") + answer["name"]
 
     def download(self, filename: str, subfolder: str = "", folder_type: str = "output") -> bytes:
         query = urllib.parse.urlencode({"filename": filename, "subfolder": subfolder, "type": folder_type})

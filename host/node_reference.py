@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from .validate import FILE_INPUTS
+from .workflow_format import spec_options
 
 PREFIX = "FinePhys_"
 # Dropdowns that list files found on the machine: documented by what they list, so the
@@ -26,8 +27,7 @@ def _cell(text: str) -> str:
 
 
 def _kind_and_range(name: str, spec: list) -> tuple[str, str]:
-    kind = spec[0]
-    options = spec[1] if len(spec) > 1 and isinstance(spec[1], dict) else {}
+    kind, options = spec[0], spec_options(spec)
     if isinstance(kind, list) or kind == "COMBO":
         if name in FILE_LIST_INPUTS:
             return "file", "files found in its folder (see the tooltip)"
@@ -46,7 +46,7 @@ def _kind_and_range(name: str, spec: list) -> tuple[str, str]:
 
 
 def _default(spec: list) -> str:
-    options = spec[1] if len(spec) > 1 and isinstance(spec[1], dict) else {}
+    options = spec_options(spec)
     if "default" not in options:
         return ""
     value = options["default"]
@@ -89,7 +89,7 @@ def node_reference(object_info: dict) -> str:
             for input_name in order.get(section, list(specs)):
                 spec = specs[input_name]
                 kind, allowed = _kind_and_range(input_name, spec)
-                tooltip = spec[1].get("tooltip", "") if len(spec) > 1 and isinstance(spec[1], dict) else ""
+                tooltip = spec_options(spec).get("tooltip", "")
                 label = f"`{input_name}`" + (" (optional)" if section == "optional" else "")
                 parts.append(f"| {label} | {kind} | {_cell(allowed)} | {_default(spec)} | {_cell(tooltip)} |")
         names = info.get("output_name", [])

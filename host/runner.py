@@ -6,12 +6,9 @@ The command line is scripts/run_workflow.py; the demo and the tests call run_wor
 from __future__ import annotations
 
 import json
-import mimetypes
 import shutil
 import sys
 import time
-import urllib.request
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, TextIO
@@ -30,14 +27,28 @@ class WorkflowUsageError(ValueError):
     """The workflow or an override cannot be used as asked (exit code 2 on the command line)."""
 
 
+class WorkflowMismatch(WorkflowUsageError):
+    """The workflow does not fit the server: `problems` (bad nodes, links, values) and
+    `missing_files` [(file, folder)] the user has to put in place."""
+
+    def __init__(self, problems: list[str], missing_files: list[tuple[str, str]]):
+        self.problems, self.missing_files = problems, missing_files
+        lines = problems + [f"missing file {name}: place it in ComfyUI's {folder}/ folder"
+                            for name, folder in missing_files]
+        super().__init__("the workflow does not fit this server:\n  " + "\n  ".join(lines))
+
+
 @dataclass
 class RunResult:
     prompt_id: str
     seconds: float
-    files: list[Path] = field(default_factory=list)  # written into the output folder
-    by_node: dict[str, list[Path]] = field(default_factory=dict)  # node id -> its files
+    by_node: dict[str, list[Path]] = field(default_factory=dict)  # node id -> files written for it
     texts: dict[str, list[str]] = field(default_factory=dict)  # node id -> text shown in the UI
-    cached: list[str] = field(default_factory=list)  # node ids served from ComfyUI's cache
+
+    @property
+    def files(self) -> list[Path]:
+        """Every file written into the output folder."""
+        return [path for paths in self.by_node.values() for path in paths]
 
 
 def load_workflow_file(path: Path, object_info: dict) -> dict:
@@ -123,26 +134,7 @@ class InputFolder:
             if target.resolve() != path.resolve():
                 shutil.copyfile(path, target)
             return path.name
-        return upload(self.client, path)
-
-
-def upload(client: ComfyClient, path: Path) -> str:
-    """Upload a file into a running ComfyUI's input folder; returns its name there."""
-    boundary = uuid.uuid4().hex
-    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    body = b"".join([
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"{path.name}\"\r\n"
-        f"Content-Type: {mime}\r\n\r\n".encode(), path.read_bytes(), b"\r\n",
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"overwrite\"\r\n\r\ntrue\r\n".encode(),
-        f"--{boundary}--\r\n".encode(),
-    ])
-    request = urllib.request.Request(
-        client.base_url + "/upload/image", data=body, method="POST",
-        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
-    )
-    with urllib.request.urlopen(request, timeout=max(client.timeout, 300)) as response:
-        answer = json.loads(response.read())
-    return (answer.get("subfolder") + "/" if answer.get("subfolder") else "") + answer["name"]
+        return self.client.upload(path)
 
 
 def apply_overrides(graph: dict, inputs: InputFolder, video: Optional[Path] = None,
@@ -176,7 +168,7 @@ class ProgressPrinter:
     def __init__(self, graph: dict, stream: TextIO = sys.stdout):
         self.graph = graph
         self.stream = stream
-        self.started: list[str] = []
+        self.started = 0
         self._quarter: dict[str, int] = {}
 
     def _name(self, node_id: str) -> str:
@@ -186,9 +178,8 @@ class ProgressPrinter:
 
     def __call__(self, kind: str, data: dict) -> None:
         if kind == "executing" and data.get("node") is not None:
-            node_id = str(data["node"])
-            self.started.append(node_id)
-            print(f"[{len(self.started)}/{len(self.graph)}] {self._name(node_id)}", file=self.stream, flush=True)
+            self.started += 1
+            print(f"[{self.started}/{len(self.graph)}] {self._name(str(data['node']))}", file=self.stream, flush=True)
         elif kind == "progress" and data.get("max"):
             node_id = str(data.get("node"))
             quarter = int(4 * data["value"] / data["max"])
@@ -200,16 +191,15 @@ class ProgressPrinter:
 
 
 def _stream_events(client: ComfyClient, prompt: dict, on_event: Callable[[str, dict], None],
-                   timeout: float) -> tuple[str, list[str]]:
-    """Submit over an open websocket and relay its events until the prompt ends.
-    Returns (prompt_id, cached node ids)."""
+                   timeout: float) -> str:
+    """Submit over an open websocket and relay its events until the prompt ends; returns the
+    prompt_id."""
     import asyncio
 
     import aiohttp
 
-    async def run() -> tuple[str, list[str]]:
+    async def run() -> str:
         ws_url = client.base_url.replace("http", "ws", 1) + f"/ws?clientId={client.client_id}"
-        cached: list[str] = []
         async with aiohttp.ClientSession() as session:
             async with session.ws_connect(ws_url, heartbeat=30) as ws:
                 prompt_id = await asyncio.to_thread(client.submit, prompt)
@@ -223,23 +213,21 @@ def _stream_events(client: ComfyClient, prompt: dict, on_event: Callable[[str, d
                     except asyncio.TimeoutError:
                         entry = await asyncio.to_thread(client.history, prompt_id)
                         if entry and entry.get("status", {}).get("status_str") in ("success", "error"):
-                            return prompt_id, cached
+                            return prompt_id
                         continue
                     if message.type != aiohttp.WSMsgType.TEXT:
                         if message.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
-                            return prompt_id, cached  # history tells how it ended
+                            return prompt_id  # history tells how it ended
                         continue  # binary: live preview images
                     event = json.loads(message.data)
                     kind, data = event.get("type"), event.get("data") or {}
                     if data.get("prompt_id") not in (None, prompt_id):
                         continue
-                    if kind == "execution_cached":
-                        cached += [str(n) for n in data.get("nodes", [])]
                     on_event(kind, data)
                     if kind in ("execution_success", "execution_error", "execution_interrupted"):
-                        return prompt_id, cached
+                        return prompt_id
                     if kind == "executing" and data.get("node") is None and data.get("prompt_id") == prompt_id:
-                        return prompt_id, cached
+                        return prompt_id
 
     return asyncio.run(run())
 
@@ -249,20 +237,16 @@ def run_workflow(client: ComfyClient, graph: dict, output_dir: Path,
                  timeout: float = 3600.0, validate: bool = True) -> RunResult:
     """Submit `graph`, wait for it, and download every file it saved into `output_dir`.
 
-    Raises WorkflowUsageError when the workflow does not fit this server (missing node types,
+    Raises WorkflowMismatch when the workflow does not fit this server (missing node types,
     bad values, missing model files: all listed), ComfyAPIError when the server refuses it,
     PromptFailed with the failing node's message when a node fails."""
     if validate:
         check = check_api_workflow(graph, client.object_info())
-        problems = list(check.problems) + [
-            f"missing file {name}: place it in ComfyUI's {folder}/ folder" for name, folder in check.missing_files
-        ]
-        if problems:
-            raise WorkflowUsageError("the workflow does not fit this server:\n  " + "\n  ".join(problems))
+        if check.problems or check.missing_files:
+            raise WorkflowMismatch(list(check.problems), list(check.missing_files))
     began = time.monotonic()
-    cached: list[str] = []
     try:
-        prompt_id, cached = _stream_events(client, graph, on_event or (lambda kind, data: None), timeout)
+        prompt_id = _stream_events(client, graph, on_event or (lambda kind, data: None), timeout)
     except ImportError:  # no aiohttp: poll instead of streaming
         prompt_id = client.submit(graph)
     entry = client.wait(prompt_id, timeout=timeout)
@@ -271,7 +255,7 @@ def run_workflow(client: ComfyClient, graph: dict, output_dir: Path,
         raise PromptFailed(error)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    result = RunResult(prompt_id=prompt_id, seconds=time.monotonic() - began, cached=cached)
+    result = RunResult(prompt_id=prompt_id, seconds=time.monotonic() - began)
     for node_id, outputs in entry.get("outputs", {}).items():
         for key, values in outputs.items():
             if not isinstance(values, list):
@@ -285,7 +269,6 @@ def run_workflow(client: ComfyClient, graph: dict, output_dir: Path,
                     target = output_dir / subfolder / value["filename"]  # mirrors ComfyUI's output/
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(data)
-                    result.files.append(target)
                     result.by_node.setdefault(node_id, []).append(target)
                 elif isinstance(value, str) and key == "text":
                     result.texts.setdefault(node_id, []).append(value)
@@ -293,6 +276,7 @@ def run_workflow(client: ComfyClient, graph: dict, output_dir: Path,
 
 
 __all__ = [
-    "ComfyAPIError", "InputFolder", "ProgressPrinter", "PromptFailed", "RunResult", "WorkflowUsageError",
-    "apply_overrides", "load_workflow_file", "run_workflow", "set_input", "set_prompt", "set_seed", "upload",
+    "ComfyAPIError", "InputFolder", "ProgressPrinter", "PromptFailed", "RunResult", "WorkflowMismatch",
+    "WorkflowUsageError", "apply_overrides", "load_workflow_file", "run_workflow", "set_input", "set_prompt",
+    "set_seed",
 ]

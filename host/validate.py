@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .workflow_format import spec_options
+
 # input name -> the folder its file dropdown lists
 FILE_INPUTS = {"ckpt_name": "models/checkpoints", "motion_module": "models/animatediff_models",
                "lora": "models/loras", "lora_name": "models/loras", "adapter": "models/finephys",
@@ -72,7 +74,7 @@ def _check_value(check, graph, object_info, where, name, spec, value) -> None:
             check.problems.append(f"{where}: input {name!r} wants {wanted}, node {value[0]} output {value[1]} "
                                   f"gives {produced}")
         return
-    config = spec[1] if len(spec) > 1 and isinstance(spec[1], dict) else {}
+    config = spec_options(spec)
     if options is not None:
         if value not in options:
             if name in FILE_INPUTS and isinstance(value, str):

@@ -49,6 +49,11 @@ def to_api(data: Any, object_info: dict) -> dict:
     )
 
 
+def spec_options(spec: list) -> dict:
+    """The options dict of an /object_info input spec ([type] or [type, {options}])."""
+    return spec[1] if len(spec) > 1 and isinstance(spec[1], dict) else {}
+
+
 def _input_specs(info: dict) -> Iterator[tuple[str, Any, dict]]:
     """(name, type, options) for each input of a node type, in the order the editor shows them."""
     inputs = info.get("input", {})
@@ -59,15 +64,18 @@ def _input_specs(info: dict) -> Iterator[tuple[str, Any, dict]]:
             if name not in specs:
                 continue
             spec = specs[name]
-            kind = spec[0] if spec else None
-            options = spec[1] if len(spec) > 1 and isinstance(spec[1], dict) else {}
-            yield name, kind, options
+            yield name, (spec[0] if spec else None), spec_options(spec)
 
 
 def _is_widget(kind: Any, options: dict) -> bool:
     if options.get("forceInput"):
         return False
     return isinstance(kind, list) or kind in WIDGET_TYPES
+
+
+def widget_names(info: dict) -> list[str]:
+    """The inputs of a node type the editor shows as widgets, in its order."""
+    return [name for name, kind, options in _input_specs(info) if _is_widget(kind, options)]
 
 
 def _has_control_value(name: str, kind: Any, options: dict) -> bool:

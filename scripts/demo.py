@@ -31,31 +31,20 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _package import REPO_DIR, load_package  # noqa: E402
+from _package import REPO_DIR, load_package, sports2d_demo_video  # noqa: E402
 
 load_package()
 from finephys.host.client import ComfyAPIError, PromptFailed  # noqa: E402
 from finephys.host.runner import (  # noqa: E402
-    InputFolder, ProgressPrinter, WorkflowUsageError, apply_overrides, run_workflow,
+    InputFolder, ProgressPrinter, WorkflowMismatch, WorkflowUsageError, apply_overrides, run_workflow,
 )
 from finephys.host.server import ComfyServer  # noqa: E402
-from finephys.host.validate import check_api_workflow  # noqa: E402
 
 WORKFLOWS = REPO_DIR / "workflows" / "api"
 # node id -> name in the output folder (workflows/api/video_to_guidance.json)
 GUIDANCE_FILES = {"4": "overlay.mp4", "16": "skeleton_3d.mp4", "12": "com_plot.png", "19": "heatmaps.mp4",
                   "13": "fused.bvh"}
 GENERATION_FRAMES, GENERATION_STEP = 16, 2
-
-
-def sports2d_video() -> Path:
-    """The Sports2D package's demo video (installed by scripts/bootstrap.sh)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("Sports2D")
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("the sports2d package is not installed (run scripts/bootstrap.sh)")
-    return Path(list(spec.submodule_search_locations)[0]) / "Demo" / "demo.mp4"
 
 
 def default_models_dirs() -> list[Path]:
@@ -119,7 +108,8 @@ def run_guidance(server: ComfyServer, args, output: Path) -> tuple[str, int]:
             contact_sheet(files[0].read_bytes(), output / name.replace(".mp4", "_sheet.png"))
     report = "\n".join(result.texts.get("11", []))
     (output / "physics_report.txt").write_text(report + "\n")
-    frames = int(re.match(r"(\d+) frames", report).group(1)) if re.match(r"(\d+) frames", report) else 0
+    counted = re.match(r"(\d+) frames", report)
+    frames = int(counted.group(1)) if counted else 0
     print(f"step 1 done in {result.seconds:.1f} s")
     return report, frames
 
@@ -133,22 +123,24 @@ def run_generation(server: ComfyServer, args, output: Path, report: str, frames:
             f"14.width={args.gen_size}", f"14.height={args.gen_size}"]
     apply_overrides(graph, InputFolder(client, server.input_dir), video=args.video, prompt=args.prompt,
                     seed=args.seed, sets=tuple(sets))
-    check = check_api_workflow(graph, client.object_info())
-    if check.missing_files:
+    unique_prefixes(graph)
+    print(f"step 2: generation (video_to_generation.json), frames {start}..{start + GENERATION_STEP * args.gen_frames}"
+          f" every {GENERATION_STEP}", flush=True)
+    try:
+        result = run_workflow(client, graph, output / ".runs", on_event=ProgressPrinter(graph), timeout=args.timeout)
+    except WorkflowMismatch as exc:
+        if exc.problems or not exc.missing_files:
+            raise
         roots = [str(d) for d in args.models_dir] or [str(REPO_DIR / "models")]
         print("step 2 (generation) skipped: these model files are missing. Place them in a models folder "
               f"in ComfyUI's layout ({' or '.join(roots)}, or name one with --models-dir):")
-        for name, folder in check.missing_files:
+        for name, folder in exc.missing_files:
             sub = folder.split("/", 1)[1] if folder.startswith("models/") else folder
             hint = {"finephys_adapter.safetensors": " (train it: training/train_adapter.py, see README 'Training')",
                     "mm_sd_v15_v2.safetensors": " (the AnimateDiff v2 motion module)",
                     "v1-5-pruned-emaonly.safetensors": " (Stable Diffusion 1.5)"}.get(name, "")
             print(f"  {sub}/{name}{hint}")
         return False
-    unique_prefixes(graph)
-    print(f"step 2: generation (video_to_generation.json), frames {start}..{start + GENERATION_STEP * args.gen_frames}"
-          f" every {GENERATION_STEP}", flush=True)
-    result = run_workflow(client, graph, output / ".runs", on_event=ProgressPrinter(graph), timeout=args.timeout)
     video = result.by_node["27"][0]
     shutil.copyfile(video, output / "generated.mp4")
     contact_sheet(video.read_bytes(), output / "generated_sheet.png")
@@ -198,7 +190,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.video is None:
-        args.video = sports2d_video()
+        args.video = sports2d_demo_video()
     if not args.video.is_file():
         print(f"error: video {args.video} not found", file=sys.stderr)
         return 2

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _package import REPO_DIR, load_package  # noqa: E402
 
 load_package()
-from finephys.host.browser import open_editor  # noqa: E402
+from finephys.host.browser import Editor  # noqa: E402
 from finephys.host.server import ComfyServer  # noqa: E402
 
 API_DIR = REPO_DIR / "workflows" / "api"
@@ -69,7 +69,7 @@ def main() -> int:
     args = parser.parse_args()
     names = args.names or sorted(p.name for p in API_DIR.glob("*.json"))
     UI_DIR.mkdir(parents=True, exist_ok=True)
-    with ComfyServer() as server, open_editor(server.url) as editor:
+    with ComfyServer() as server, Editor(server.url) as editor:
         for name in names:
             api = json.loads((API_DIR / name).read_text())
             editor.drop_workflow(api, name)

@@ -64,12 +64,13 @@ def execute(args: argparse.Namespace, client: ComfyClient, input_dir: Path | Non
         print(json.dumps(graph, indent=1))
     print(f"running {args.workflow.name} ({len(graph)} nodes) ...", flush=True)
     result = run_workflow(client, graph, args.output, on_event=ProgressPrinter(graph), timeout=args.timeout)
+    written = result.files
     for node_id, texts in result.texts.items():
         target = args.output / f"node{node_id}_{graph[node_id]['class_type']}.txt"
         target.write_text("\n\n".join(texts) + "\n")
-        result.files.append(target)
-    print(f"done in {result.seconds:.1f} s; {len(result.files)} files in {args.output}:")
-    for path in result.files:
+        written.append(target)
+    print(f"done in {result.seconds:.1f} s; {len(written)} files in {args.output}:")
+    for path in written:
         print(f"  {path}")
     return 0
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 
-from finephys.host.browser import open_editor
+from finephys.host.browser import Editor
+from finephys.host.workflow_format import widget_names
 
 from fp_testing import strip_meta
 
@@ -17,29 +18,17 @@ pytestmark = pytest.mark.integration
 WORKFLOWS_DIR = Path(__file__).resolve().parents[2] / "workflows"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test_artifacts"
 UI_NAMES = sorted(p.name for p in (WORKFLOWS_DIR / "ui").glob("*.json"))
-WIDGET_KINDS = {"INT", "FLOAT", "STRING", "BOOLEAN", "COMBO"}
 
 
 @pytest.fixture(scope="module")
 def editor(comfy_server):
-    with open_editor(comfy_server.url) as page:
+    with Editor(comfy_server.url) as page:
         yield page
 
 
 @pytest.fixture(scope="module")
 def object_info(comfy_server):
     return comfy_server.client().object_info()
-
-
-def widget_inputs(info: dict) -> list[str]:
-    names = []
-    for section in ("required", "optional"):
-        for name in info["input_order"].get(section, []):
-            spec = info["input"][section][name]
-            if (isinstance(spec[0], list) or spec[0] in WIDGET_KINDS) and not (
-                    len(spec) > 1 and spec[1].get("forceInput")):
-                names.append(name)
-    return names
 
 
 @pytest.mark.parametrize("name", UI_NAMES)
@@ -58,7 +47,7 @@ def test_editor_loads_the_workflow_with_every_node_known_and_our_widgets_shown(e
     saved = {n["id"]: n for n in workflow["nodes"]}
     for node in ours:
         shown = [w["name"] for w in node["widgets"] if w["name"] != "control_after_generate"]
-        assert shown == widget_inputs(object_info[node["type"]]), node["type"]
+        assert shown == widget_names(object_info[node["type"]]), node["type"]
         values = [w["value"] for w in node["widgets"]]
         assert values == saved[node["id"]]["widgets_values"], node["type"]
     api = json.loads((WORKFLOWS_DIR / "api" / name).read_text())
