@@ -95,10 +95,14 @@ def build_cases(
     clip_names: tuple[str, ...] = HELD_OUT_CLIPS, noise_levels: Optional[tuple[str, ...]] = None
 ) -> list[BenchCase]:
     """Every (clip, camera, noise level) of the protocol, deterministic."""
+    return cases_for_clips([load_deepmimic_clip(name) for name in clip_names], noise_levels)
+
+
+def cases_for_clips(clips: list[MotionClip], noise_levels: Optional[tuple[str, ...]] = None) -> list[BenchCase]:
+    """The protocol's cameras and noise applied to any clips (synthetic validation clips, say)."""
     cases = []
     levels = tuple(NOISE_LEVELS) if noise_levels is None else noise_levels
-    for ci, name in enumerate(clip_names):
-        clip = load_deepmimic_clip(name)
+    for ci, clip in enumerate(clips):
         for ki, (camera_name, azimuth, elevation) in enumerate(BENCH_CAMERAS):
             camera = _camera_for(clip, azimuth, elevation)
             clean = project_clip(clip, camera)

@@ -6,7 +6,9 @@ with its last frame (a documented fallback) and cut back. Each window gets the d
 the bank retrieves for it (or the one the user passed; or none). The root trajectory comes
 from the camera: the lifted root-relative pose is placed, frame by frame, at the depth where
 it projects onto the 2D (least squares, skeleton/camera.py), so jumps and saltos keep their
-flight for the physics downstream.
+flight for the physics downstream. Last, the lifted sequence is fitted to the image
+(lifter/image_fit.py): it then reprojects onto the keypoints it came from, keeps its bone
+lengths and moves smoothly; `fit_to_image=False` returns the network's answer as it is.
 """
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ from ..skeleton.camera import PinholeCamera
 from ..skeleton.errors import PoseDataError
 from ..skeleton.sequence import Pose2DSequence, Pose3DSequence
 from .bank import DemoBank
+from .image_fit import ImageFitSettings
+from .image_fit import fit_to_image as fit_lift_to_image
 from .model import LifterConfig, build_lifter
 from .normalize import normalize_2d
 from .windows import blend_windows, pad_to_window, window_starts
@@ -41,8 +45,10 @@ class Lifter:
     """Pose2DSequence -> Pose3DSequence (root-relative joints + camera-frame root)."""
 
     def __init__(self, model: torch.nn.Module, config: LifterConfig, bank: Optional[DemoBank] = None,
-                 use_demonstrations: bool = True, name: str = "") -> None:
+                 use_demonstrations: bool = True, name: str = "",
+                 image_fit: Optional[ImageFitSettings] = ImageFitSettings()) -> None:
         self.model = model
+        self.image_fit = image_fit  # None: the network's answer, not fitted to the image
         self.config = config
         self.bank = bank
         self.use_demonstrations = use_demonstrations and config.kind == "icl"
@@ -58,13 +64,20 @@ class Lifter:
         return cls(model, config, bank, **kwargs)
 
     def with_bank(self, bank: Optional[DemoBank], use_demonstrations: bool = True, name: str = "") -> "Lifter":
-        return Lifter(self.model, self.config, bank, use_demonstrations, name or self.name)
+        return Lifter(self.model, self.config, bank, use_demonstrations, name or self.name, self.image_fit)
+
+    def with_image_fit(self, image_fit: Optional[ImageFitSettings], name: str = "") -> "Lifter":
+        """The same lifter with other image-fit settings (None: no fit)."""
+        return Lifter(self.model, self.config, self.bank, self.use_demonstrations, name or self.name, image_fit)
 
     def __call__(self, pose2d: Pose2DSequence) -> Pose3DSequence:
         return self.lift(pose2d)
 
     def lift(self, pose2d: Pose2DSequence, demonstration: Optional[DemoBank] = None,
-             focal_length_px: Optional[float] = None, batch: int = 512) -> Pose3DSequence:
+             focal_length_px: Optional[float] = None, batch: int = 512,
+             fit_to_image: bool = True) -> Pose3DSequence:
+        """pose2d [T,17] pixels -> 3D [T,17,3] metres, root-relative, camera frame, with the root
+        trajectory [T,3]. `fit_to_image` applies this lifter's image fit (if it has one)."""
         if not (pose2d.confidence > 0).any():
             raise PoseDataError("nothing to lift: every joint of every frame has confidence 0 "
                                 "(no person was detected)")
@@ -92,7 +105,11 @@ class Lifter:
         joints = joints - joints[:, :1]  # exactly root-relative
         camera = PinholeCamera.from_image_size(pose2d.width, pose2d.height, focal_length_px)
         root, _ = camera.fit_root_translation(joints, pose2d.keypoints, pose2d.confidence)
+        if fit_to_image and self.image_fit is not None:
+            joints, root = fit_lift_to_image(joints, root, pose2d.keypoints, pose2d.confidence, camera, pose2d.fps,
+                                             self.image_fit)
         # The camera the trajectory was fitted for, so Fuse & Project can project back through it.
         camera_info = {"image_size": (pose2d.width, pose2d.height), "focal_length_px": float(camera.fx)}
         return Pose3DSequence(joints=joints, fps=pose2d.fps, root=root, confidence=pose2d.confidence,
                               source=f"{self.name}: {pose2d.source}", extras=camera_info)
+

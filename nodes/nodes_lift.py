@@ -34,7 +34,8 @@ class ICLLift3D(io.ComfyNode):
             description="Lifts a 2D pose sequence to 3D (metres) with the in-context lifter: "
             "each window is shown a demonstration (a 2D-3D pair of a similar move) from a bank "
             "or the one you connect. Also estimates the root trajectory from the 2D and the "
-            "camera, so jumps keep their flight.",
+            "camera, so jumps keep their flight, and fits the result to the 2D (reprojection, "
+            "rigid bones, smooth motion).",
             inputs=[
                 Pose2D.Input("pose_2d", tooltip="The 2D sequence to lift (H36M-17 pixels)."),
                 io.Combo.Input("weights", options=weight_choices(DEFAULT_NAME, "lifter"), default=DEFAULT_WEIGHTS,
@@ -53,6 +54,10 @@ class ICLLift3D(io.ComfyNode):
                                    "(FinePhys Build Demo Bank)."),
                 Pose2D.Input("demo_2d", optional=True, tooltip="A specific demonstration: its 2D..."),
                 Pose3D.Input("demo_3d", optional=True, tooltip="...and its 3D (same frames)."),
+                io.Boolean.Input("fit_to_image", default=True, optional=True,
+                                 tooltip="Fit the lifted 3D to the 2D it came from: it then "
+                                 "reprojects onto the keypoints (confident ones most), keeps its "
+                                 "bone lengths and moves smoothly. Off: the network's raw answer."),
             ],
             outputs=[
                 Pose3D.Output("pose_3d", tooltip="Root-relative joints + root trajectory, camera frame."),
@@ -66,7 +71,7 @@ class ICLLift3D(io.ComfyNode):
 
     @classmethod
     def execute(cls, pose_2d, weights: str, demonstrations: str, focal_length_px: float,
-                preview: bool, bank=None, demo_2d=None, demo_3d=None) -> io.NodeOutput:
+                preview: bool, bank=None, demo_2d=None, demo_3d=None, fit_to_image: bool = True) -> io.NodeOutput:
         try:
             lifter = Lifter.from_files(weights_path(weights, DEFAULT_NAME, PACKAGE_WEIGHTS, "lifter"), use_demonstrations=demonstrations == "bank")
             demo = None
@@ -80,7 +85,8 @@ class ICLLift3D(io.ComfyNode):
                 elif lifter.config.kind == "icl":
                     demo = builtin_bank(lifter.config.window)
             pose_3d = lifter.lift(pose_2d, demonstration=demo,
-                                  focal_length_px=focal_length_px if focal_length_px > 0 else None)
+                                  focal_length_px=focal_length_px if focal_length_px > 0 else None,
+                                  fit_to_image=fit_to_image)
             if preview:
                 images = torch.from_numpy(render_3d_views(pose_3d, on_frame=progress(pose_3d.num_frames)))
             else:

@@ -35,7 +35,9 @@ class PhysNetReestimate(io.ComfyNode):
             "rigid and, in flight, the centre of mass follows gravity's parabola. Reports "
             "contacts, flight phases and the centre of mass, with a plot.",
             inputs=[
-                Pose3D.Input("pose_3d", tooltip="S3D_dd: the ICL Lift 3D output (needs its root trajectory)."),
+                Pose3D.Input("pose_3d", tooltip="S3D_dd: the ICL Lift 3D output (needs its root trajectory). "
+                             "PhysNet was trained on the lifter's raw answer: the example workflows "
+                             "lift with fit_to_image off for it."),
                 io.Combo.Input("weights", options=weight_choices(DEFAULT_NAME, "physnet"), default=DEFAULT_WEIGHTS,
                                tooltip="PhysNet weights: the shipped default, or <name>.safetensors "
                                "+ <name>.json from models/finephys/ (made by training/train_physnet.py)."),

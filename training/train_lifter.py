@@ -53,6 +53,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--bone-weight", type=float, default=0.0,
                    help="weight of a bone-length loss (|predicted - true length|, metres); 0: off (the shipped weights)")
     p.add_argument("--demo-share", type=float, default=0.8, help="share of batches with a demonstration")
+    p.add_argument("--roll-share", type=float, default=0.0,
+                   help="share of windows turned by a random angle in the image plane (2D and 3D alike: "
+                        "a camera rolled about its optical axis), so upside-down and sideways bodies "
+                        "(cartwheels, saltos) are seen from every side; 0: off")
     p.add_argument("--cache", default=".cache/finephys", help="where generated synthetic clips are kept")
     p.add_argument("--log-every", type=int, default=100)
     p.add_argument("--save-every", type=int, default=500)
@@ -93,6 +97,23 @@ def cached_synthetic(path: Path, count: int, seed: int, fp) -> list:
                        f"n{i}": np.array(c.name), f"f{i}": np.array(c.family)})
     np.savez(path, **arrays)
     return clips
+
+
+def roll_angles(rng: np.random.Generator, count: int, share: float) -> torch.Tensor:
+    """[B] radians: uniform on the circle for a `share` of the windows, 0 for the rest."""
+    angle = rng.uniform(-np.pi, np.pi, count) * (rng.random(count) < share)
+    return torch.from_numpy(angle.astype(np.float32))
+
+
+def roll_window(x: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
+    """Turn x and y of [B,T,17,C] (2D: x, y, confidence; 3D: x, y, z) by angle [B] about the
+    optical axis. Exact for both: rolling a camera turns every image point about the principal
+    point, hence root-relative 2D by the same angle, and camera-frame 3D about z."""
+    cos, sin = torch.cos(angle).to(x)[:, None, None], torch.sin(angle).to(x)[:, None, None]
+    out = x.clone()
+    out[..., 0] = cos * x[..., 0] - sin * x[..., 1]
+    out[..., 1] = sin * x[..., 0] + cos * x[..., 1]
+    return out
 
 
 def main(argv=None) -> None:
@@ -159,6 +180,11 @@ def main(argv=None) -> None:
         if args.kind == "icl" and rng.random() < args.demo_share:
             demo_idx = demos[idx, rng.integers(0, demos.shape[1], len(idx))]
             demo_2d, demo_3d = c2d[demo_idx].to(device), t3d[demo_idx].to(device)
+        if args.roll_share:
+            angle = roll_angles(rng, len(idx), args.roll_share)
+            query, target = roll_window(query, angle), roll_window(target, angle)
+            if demo_2d is not None:
+                demo_2d, demo_3d = roll_window(demo_2d, angle), roll_window(demo_3d, angle)
         prediction = model(query, demo_2d, demo_3d)
         loss = torch.linalg.norm(prediction - target, dim=-1).mean()  # MPJPE, metres
         # Smooth motion: match the targets' frame-to-frame velocities too.

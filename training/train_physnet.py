@@ -21,6 +21,7 @@ logs progress; runs through `accelerate` (`accelerate launch ...` for several GP
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import time
 from pathlib import Path
@@ -81,7 +82,10 @@ def _lifter(args, fp):
     lifter = Lifter.from_files(args.lifter or PACKAGE_WEIGHTS / f"{DEFAULT_NAME}.safetensors")
     if lifter.config.kind == "icl":
         lifter = lifter.with_bank(builtin_bank(lifter.config.window))
-    return lifter
+    # S3D_dd is the network's answer (the paper's data-driven estimate), not ICL Lift 3D's
+    # image fit: the shipped PhysNet was trained so, and the fit would hide the jitter and
+    # bone stretch PhysNet learns to remove.
+    return lifter.with_image_fit(None)
 
 
 def pretraining_sequences(args, fp, log) -> list:
@@ -89,12 +93,18 @@ def pretraining_sequences(args, fp, log) -> list:
     from finephys.training.physnet_data import PhysSequence, build_sequences
     from finephys.training.train_lifter import cached_synthetic
 
-    path = Path(args.cache) / f"physnet_seq_s{args.synthetic}_c{args.cameras}_m{args.mocap_cameras}_seed{args.seed}.npz"
+    lifter = _lifter(args, fp)
+    # The cache belongs to one lifter: its weights and its image-fit settings name the file,
+    # so a new lifter (or fit) never trains PhysNet on another one's output.
+    inference = fp.lifter.inference
+    weights = Path(args.lifter or inference.PACKAGE_WEIGHTS / f"{inference.DEFAULT_NAME}.safetensors")
+    lifter_id = hashlib.sha1(weights.read_bytes() + repr(lifter.image_fit).encode()).hexdigest()[:10]
+    path = Path(args.cache) / (f"physnet_seq_s{args.synthetic}_c{args.cameras}_m{args.mocap_cameras}"
+                               f"_seed{args.seed}_lifter{lifter_id}.npz")
     if path.is_file():
         data = np.load(path, allow_pickle=False)
         return [PhysSequence(dd=data[f"dd{i}"], gt=data[f"gt{i}"], contacts=data[f"c{i}"], fps=float(data[f"fps{i}"]),
                              lengths=data[f"l{i}"], name=str(data[f"n{i}"])) for i in range(int(data["count"]))]
-    lifter = _lifter(args, fp)
     mocap = fp.motion.deepmimic.load_split("train")
     synthetic = cached_synthetic(Path(args.cache) / f"synthetic_{args.synthetic}_seed{args.seed}.npz",
                                  args.synthetic, args.seed, fp) if args.synthetic else []

@@ -95,3 +95,19 @@ def test_savitzky_golay_smooths_noisy_input(cases, lifter):
     smooth, _ = P.evaluate(Smoothed3D(lifter), noisy)
     assert smooth["noisy"]["accel"] < 0.5 * raw["noisy"]["accel"]
     assert smooth["noisy"]["mpjpe"] < raw["noisy"]["mpjpe"]
+
+
+def test_the_protocol_applies_to_any_clip():
+    """cases_for_clips: the bench's cameras and noise on other clips (synthetic validation)."""
+    from finephys.motion.synthetic import generate_clip
+
+    clips = [generate_clip("back_salto", 9001), generate_clip("turn", 9002, fps=60.0)]
+    cases = P.cases_for_clips(clips)
+    assert len(cases) == 2 * len(P.BENCH_CAMERAS) * len(P.NOISE_LEVELS)
+    width, height = P.IMAGE_SIZE
+    for case in cases:
+        uv, _ = case.camera.project_world(case.clip.joints)
+        assert (uv >= 0).all() and (uv[..., 0] <= width).all() and (uv[..., 1] <= height).all(), case.key
+        assert case.pose2d.num_frames == case.gt.num_frames == case.clip.num_frames
+    again = P.cases_for_clips(clips)
+    assert all(np.array_equal(a.pose2d.keypoints, b.pose2d.keypoints) for a, b in zip(cases, again))

@@ -32,6 +32,13 @@ def test_lift_the_real_sample_with_a_preview(comfy):
     assert len(images) == 160  # one front/side/top picture per frame
 
 
+def test_lift_without_the_image_fit(comfy):
+    graph = _lift_graph("none")
+    graph["2"]["inputs"]["fit_to_image"] = False  # the optional switch: the network's raw answer
+    entry = comfy.run(graph, timeout=300)
+    assert len(entry["outputs"]["3"]["images"]) == 160
+
+
 def test_bank_from_bvh_files_feeds_the_lifter(comfy, input_file):
     folder = f"bvh_{uuid.uuid4().hex[:6]}"
     for family in ("vertical_jump", "back_salto"):

@@ -1,6 +1,9 @@
 import subprocess
 import sys
 
+import numpy as np
+import torch
+
 from finephys.lifter.inference import load_weights
 
 from _package import REPO_DIR
@@ -10,7 +13,7 @@ def _run(tmp_path, *extra):
     cmd = [sys.executable, str(REPO_DIR / "training" / "train_lifter.py"), "--steps", "6", "--batch", "8",
            "--window", "9", "--dim", "16", "--depth", "1", "--synthetic", "2", "--cameras", "1",
            "--mocap-cameras", "1", "--save-every", "2", "--log-every", "2", "--out", str(tmp_path / "out"),
-           "--cache", str(tmp_path / "cache"), "--name", "tiny_lifter", "--bone-weight", "0.5", *extra]
+           "--cache", str(tmp_path / "cache"), "--name", "tiny_lifter", "--bone-weight", "0.5", "--roll-share", "0.5", *extra]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
@@ -24,3 +27,21 @@ def test_train_stop_resume_and_load(tmp_path):
     model, config = load_weights(tmp_path / "out" / "tiny_lifter.safetensors")
     assert config.window == 9 and config.dim == 16 and len(config.mean_pose) == 17
     assert (tmp_path / "cache" / "synthetic_2_seed0.npz").is_file()  # generated once, reused
+
+
+def test_roll_is_a_camera_rolled_about_its_optical_axis():
+    """Turning camera-frame 3D about z and then projecting equals projecting and then turning
+    the image about the principal point: the 2D/3D pair stays consistent."""
+    from finephys.training.train_lifter import roll_angles, roll_window
+
+    rng = np.random.default_rng(0)
+    joints = torch.from_numpy(rng.normal(0, 0.5, (4, 5, 17, 3)) + np.array([0.0, 0.0, 6.0]))
+    angle = roll_angles(rng, 4, share=1.0).double()
+    assert (angle.abs() > 0).all() and (angle.abs() <= np.pi).all()
+    project = lambda x: x[..., :2] / x[..., 2:]  # noqa: E731  (unit focal, principal point 0)
+    rolled_then_projected = project(roll_window(joints, angle))
+    projected = torch.cat([project(joints), torch.ones_like(joints[..., :1])], dim=-1)  # (x, y, conf)
+    projected_then_rolled = roll_window(projected, angle)
+    assert torch.allclose(rolled_then_projected, projected_then_rolled[..., :2], atol=1e-12)
+    assert torch.equal(projected_then_rolled[..., 2], projected[..., 2])  # confidence untouched
+    assert (roll_angles(rng, 1000, share=0.0) == 0).all()

@@ -1,0 +1,228 @@
+"""Fit the lifted 3D to the image: the lifter's answer made consistent with the 2D it came from.
+
+A lifter maps normalised 2D to 3D in one pass, so its output does not reproject exactly onto
+the keypoints, its bones stretch from frame to frame, and noise in the 2D turns into jitter in
+depth. This stage solves for the global camera-frame joints X [T,17,3] that minimise one
+energy (a maximum-a-posteriori estimate with the lifter as the prior):
+
+    E(X) = sum_tj  c_tj * rho(|project(X_tj) - u_tj| / (s_t * reprojection_std))   image
+         + sum_tj  |(X_tj - X_t0) - (N_tj - N_t0)|^2 / prior_std^2              lifter's pose
+         + sum_t   |X_t0 - N_t0|^2 / root_prior_std^2                           lifter's root
+         + sum_tb  (|X_child - X_parent| - L_b)^2 / bone_std^2                    rigid bones
+         + sum_tj  |X_t+1 - 2 X_t + X_t-1|^2 / (accel_std / fps^2)^2              smooth motion
+
+with N the lifted pose, u the keypoints, c their confidence (0 for missing joints, which the
+image then does not pull), s_t the person's size in frame t (pixels, so the reprojection
+tolerance is a share of the body whatever the resolution), rho the pseudo-Huber function
+(a left/right swap the detector reports with high confidence costs linearly, not
+quadratically), and L the bone lengths: the median of the lifted ones, left and right equal.
+Minimised with L-BFGS (analytic gradient) from N. The defaults were chosen on the training clips
+(benchmarks/lifter_fit_settings.py), never on the held-out ones.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from ..skeleton.camera import PinholeCamera
+from ..skeleton.errors import PoseDataError
+from ..skeleton.h36m import BONES, SYMMETRIC_BONES
+from .normalize import window_scale
+
+_PARENT = np.array([p for p, _ in BONES])
+_CHILD = np.array([c for _, c in BONES])
+
+
+
+def _parent_groups() -> list[tuple[np.ndarray, np.ndarray]]:
+    """Bones split into groups whose parents are all different, so a fancy-indexed update
+    per group adds every bone's share to its parent (the pelvis and thorax have three)."""
+    groups: list[list[tuple[int, int]]] = []
+    for index, (parent, _) in enumerate(BONES):
+        group = next((g for g in groups if all(p != parent for _, p in g)), None)
+        if group is None:
+            groups.append(group := [])
+        group.append((index, parent))
+    return [(np.array([b for b, _ in g]), np.array([p for _, p in g])) for g in groups]
+
+
+_PARENT_GROUPS = _parent_groups()
+MIN_FIT_DEPTH = 0.05  # m: a joint is kept at least this far in front of the camera while fitting
+
+
+@dataclass(frozen=True)
+class ImageFitSettings:
+    """Tolerances of the energy terms (one unit of cost each) and the solver's budget."""
+
+    reprojection_std: float = 0.01  # share of the person's size (bounding-box diagonal)
+    prior_std_m: float = 0.2  # root-relative joints may leave the lifter's answer by about this
+    root_prior_std_m: float = 0.8  # the root's position (its depth mostly) may move by about this
+    bone_std_m: float = 0.005  # bone lengths stay within about this of their sequence length
+    accel_std_si: float = 40.0  # m/s^2: joint accelerations beyond this cost
+    robust: float = 2.0  # pseudo-Huber knee, in units of reprojection_std
+    iterations: int = 60  # L-BFGS iterations (the speed budget: see BENCHMARKS.md)
+
+    def __post_init__(self) -> None:
+        for name, value in asdict(self).items():
+            if not (np.isfinite(value) and value > 0):
+                raise PoseDataError(f"image fit setting {name} must be a positive number, got {value!r}")
+
+
+def sequence_bone_lengths(joints: np.ndarray) -> np.ndarray:
+    """[T,17,3] -> [16] (BONES order): median over frames, left and right bones made equal."""
+    lengths = np.median(np.linalg.norm(joints[:, _CHILD] - joints[:, _PARENT], axis=-1), axis=0)
+    for left, right in SYMMETRIC_BONES:
+        both = (lengths[left] + lengths[right]) / 2
+        lengths[left] = lengths[right] = both
+    return lengths
+
+
+def person_sizes(keypoints: np.ndarray, confidence: np.ndarray) -> np.ndarray:
+    """[T] pixels: each frame's bounding-box diagonal of the confident joints; frames without
+    a measurable body take the median of the others."""
+    sizes = np.array([window_scale(keypoints[t:t + 1], confidence[t:t + 1]) for t in range(len(keypoints))])
+    measured = sizes > 1.0
+    fill = float(np.median(sizes[measured])) if measured.any() else 1.0
+    return np.where(measured, sizes, fill)
+
+
+class ImageFitEnergy:
+    """The energy above and its gradient, written out by hand (numpy, float64): the solve is
+    a few hundred small evaluations, where autograd's per-operation overhead would dominate.
+    Call with the flattened joints [T*17*3] -> (energy, gradient [T*17*3])."""
+
+    def __init__(self, lifted: np.ndarray, keypoints: np.ndarray, confidence: np.ndarray,
+                 camera: PinholeCamera, fps: float, settings: ImageFitSettings) -> None:
+        s = settings
+        self.shape = lifted.shape
+        self.lifted_rel = lifted - lifted[:, :1]
+        self.lifted_root = lifted[:, 0].copy()
+        self.uv = np.nan_to_num(np.asarray(keypoints, dtype=np.float64))
+        self.conf = np.clip(np.nan_to_num(np.asarray(confidence, dtype=np.float64)), 0.0, 1.0)
+        # pixels of image error that cost one unit, per frame: a share of the person's size
+        self.tolerance_px = person_sizes(np.asarray(keypoints), np.asarray(confidence))[:, None] * s.reprojection_std
+        self.lengths = sequence_bone_lengths(self.lifted_rel)
+        self.focal = np.array([camera.fx, camera.fy])
+        self.centre = np.array([camera.cx, camera.cy])
+        self.accel_std = s.accel_std_si / float(fps) ** 2  # metres per frame^2
+        self.settings = s
+        # the terms' weights, folded once
+        self.centre_minus_uv = self.centre - self.uv
+        self.inv_huber_px2 = 1.0 / (self.tolerance_px * s.robust) ** 2
+        self.conf_over_tol2 = self.conf / self.tolerance_px ** 2
+        self.pose_weight = 1.0 / s.prior_std_m ** 2
+        self.place_weight = 1.0 / s.root_prior_std_m ** 2
+        self.bone_weight = 1.0 / s.bone_std_m ** 2
+        self.accel_weight = 1.0 / self.accel_std ** 2
+
+    def __call__(self, flat: np.ndarray) -> tuple[float, np.ndarray]:
+        s = self.settings
+        x = flat.reshape(self.shape)
+        # image: pseudo-Huber of the reprojection error in units of the tolerance
+        in_front = x[..., 2] > MIN_FIT_DEPTH
+        inv_depth = 1.0 / np.where(in_front, x[..., 2], MIN_FIT_DEPTH)[..., None]  # [T,17,1]
+        error = x[..., :2] * inv_depth * self.focal + self.centre_minus_uv  # [T,17,2] px
+        soft = np.sqrt(1 + (error ** 2).sum(-1) * self.inv_huber_px2)  # [T,17]
+        total = float((self.conf * (soft - 1)).sum()) * s.robust ** 2
+        d_pixel = (self.conf_over_tol2 / soft)[..., None] * error * self.focal  # dE/d(x/z, y/z)
+        grad = np.empty_like(x)
+        grad[..., :2] = d_pixel * inv_depth
+        grad[..., 2] = -(d_pixel * x[..., :2]).sum(-1) * (inv_depth[..., 0] ** 2 * in_front)
+        # the lifter's root-relative pose, and its root
+        pose = x - x[:, :1] - self.lifted_rel
+        total += float((pose ** 2).sum()) * self.pose_weight
+        pose *= 2 * self.pose_weight
+        grad += pose
+        grad[:, 0] -= pose.sum(1)
+        place = x[:, 0] - self.lifted_root
+        total += float((place ** 2).sum()) * self.place_weight
+        grad[:, 0] += 2 * self.place_weight * place
+        # rigid bones
+        bone = x[:, _CHILD] - x[:, _PARENT]
+        length = np.sqrt((bone ** 2).sum(-1)) + 1e-12
+        stretch = length - self.lengths
+        total += float((stretch ** 2).sum()) * self.bone_weight
+        d_bone = (2 * self.bone_weight * stretch / length)[..., None] * bone
+        grad[:, _CHILD] += d_bone  # each joint is the child of one bone at most...
+        for bones, parents in _PARENT_GROUPS:  # ...and a parent of up to three: one group each
+            grad[:, parents] -= d_bone[:, bones]
+        # smooth motion
+        if len(x) > 2:
+            accel = x[2:] - 2 * x[1:-1] + x[:-2]
+            total += float((accel ** 2).sum()) * self.accel_weight
+            accel *= 2 * self.accel_weight
+            grad[2:] += accel
+            grad[1:-1] -= 2 * accel
+            grad[:-2] += accel
+        return total, grad.ravel()
+
+
+def minimize_lbfgs(energy, x: np.ndarray, iterations: int, memory: int = 5) -> np.ndarray:
+    """L-BFGS (two-loop recursion, backtracking Armijo line search) on energy(x) -> (value,
+    gradient): x [N] -> the best x found in `iterations` steps. Written here, in elementwise
+    numpy, rather than SciPy's L-BFGS-B, whose BLAS threads contend with torch's on a small
+    machine (4x slower on 2 cores) for a problem this size."""
+    value, grad = energy(x)
+    history: list[tuple[np.ndarray, np.ndarray, float]] = []  # (s, y, 1 / y.s)
+    for _ in range(iterations):
+        direction = -grad
+        alphas = []
+        for step, change, rho in reversed(history):
+            alpha = rho * float((step * direction).sum())
+            direction = direction - alpha * change
+            alphas.append(alpha)
+        if history:
+            step, change, rho = history[-1]
+            direction = direction / (rho * float((change * change).sum()))  # H0 = s.y / y.y
+        else:  # no curvature known yet: a first step of about 1 cm per coordinate
+            direction = direction * (0.01 / max(float(np.abs(direction).max()), 1e-12))
+        for (step, change, rho), alpha in zip(history, reversed(alphas)):
+            beta = rho * float((change * direction).sum())
+            direction = direction + (alpha - beta) * step
+        slope = float((grad * direction).sum())
+        if not slope < 0:  # not a descent direction: start the memory afresh along -grad
+            history.clear()
+            direction = -grad * (0.01 / max(float(np.abs(grad).max()), 1e-12))
+            slope = float((grad * direction).sum())
+            if not slope < 0:
+                break  # the gradient vanished: converged
+        length = 1.0
+        for _ in range(20):  # Armijo backtracking
+            candidate = x + length * direction
+            new_value, new_grad = energy(candidate)
+            if np.isfinite(new_value) and new_value <= value + 1e-4 * length * slope:
+                break
+            length *= 0.5
+        else:
+            break  # no decrease along the direction: as good as it gets
+        step, change = candidate - x, new_grad - grad
+        curvature = float((step * change).sum())
+        if curvature > 1e-12:
+            history.append((step, change, 1.0 / curvature))
+            del history[:-memory]
+        x, value, grad = candidate, new_value, new_grad
+    return x
+
+
+def fit_to_image(
+    joints: np.ndarray, root: np.ndarray, keypoints: np.ndarray, confidence: np.ndarray,
+    camera: PinholeCamera, fps: float, settings: ImageFitSettings = ImageFitSettings(),
+) -> tuple[np.ndarray, np.ndarray]:
+    """joints [T,17,3] root-relative + root [T,3] (camera frame, metres), keypoints [T,17,2]
+    pixels, confidence [T,17] -> (joints [T,17,3] root-relative, root [T,3]) fitted."""
+    joints = np.asarray(joints, dtype=np.float64)
+    t_len = joints.shape[0]
+    if joints.shape != (t_len, 17, 3) or np.shape(root) != (t_len, 3) or np.shape(keypoints) != (t_len, 17, 2) \
+            or np.shape(confidence) != (t_len, 17):
+        raise PoseDataError(
+            f"fit_to_image needs joints [T,17,3], root [T,3], keypoints [T,17,2], confidence [T,17]; got "
+            f"{list(np.shape(joints))}, {list(np.shape(root))}, {list(np.shape(keypoints))}, {list(np.shape(confidence))}")
+    root = np.asarray(root, dtype=np.float64)
+    lifted = joints + root[:, None]
+    energy = ImageFitEnergy(lifted, keypoints, confidence, camera, fps, settings)
+    fitted = minimize_lbfgs(energy, lifted.ravel(), settings.iterations).reshape(lifted.shape)
+    if not np.isfinite(fitted).all():  # a diverged solve: keep the lifter's answer, never NaN
+        return joints, root
+    new_root = fitted[:, 0].copy()
+    return fitted - new_root[:, None], new_root

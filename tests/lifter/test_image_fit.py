@@ -1,0 +1,152 @@
+"""lifter/image_fit.py: a perturbed 3D answer fitted to clean 2D moves towards the truth."""
+import numpy as np
+import pytest
+
+from finephys.lifter.image_fit import (ImageFitEnergy, ImageFitSettings, fit_to_image, minimize_lbfgs,
+                                       sequence_bone_lengths)
+from finephys.motion.cameras import orbit_camera, project_clip
+from finephys.motion.noise2d import NOISY, corrupt
+from finephys.motion.synthetic import generate_clip
+from finephys.skeleton.errors import PoseDataError
+from finephys.skeleton.h36m import bone_lengths
+
+
+@pytest.fixture(scope="module")
+def case():
+    clip = generate_clip("back_salto", 5)
+    camera = orbit_camera([*clip.root[:, :2].mean(0), 1.0], 7.0, 60, 10, 1280, 720, 1280.0)
+    truth = clip.to_camera(camera)
+    return clip, camera, truth, project_clip(clip, camera)
+
+
+def _perturbed(truth, seed=0):
+    """A lifter-like answer: every joint off by a smooth-in-time random offset (4 cm), plus
+    frame-to-frame jitter (1 cm), and the root 20 cm too far."""
+    rng = np.random.default_rng(seed)
+    t_len = truth.num_frames
+    drift = rng.normal(0, 0.04, (1, 17, 3)) + np.cumsum(rng.normal(0, 0.004, (t_len, 17, 3)), axis=0)
+    joints = truth.joints + drift + rng.normal(0, 0.01, (t_len, 17, 3))
+    joints = joints - joints[:, :1]
+    return joints, truth.root + np.array([0.0, 0.0, 0.2])
+
+
+def _reprojection_px(camera, joints, root, pose2d):
+    pixels, _ = camera.project(joints + root[:, None])
+    return float(np.linalg.norm(pixels - pose2d.keypoints, axis=-1).mean())
+
+
+def test_fit_reprojects_keeps_bones_and_gets_closer(case):
+    clip, camera, truth, pose2d = case
+    joints, root = _perturbed(truth)
+    fitted, new_root = fit_to_image(joints, root, pose2d.keypoints, pose2d.confidence, camera, clip.fps)
+    assert fitted.shape == joints.shape and new_root.shape == root.shape
+    assert np.allclose(fitted[:, 0], 0)
+    before = _reprojection_px(camera, joints, root, pose2d)
+    after = _reprojection_px(camera, fitted, new_root, pose2d)
+    assert after < 0.4 * before, (before, after)
+    assert bone_lengths(fitted).std(axis=0).mean() < 0.2 * bone_lengths(joints).std(axis=0).mean()
+    error = lambda j: np.linalg.norm(j - truth.joints, axis=-1).mean()  # noqa: E731
+    assert error(fitted) < error(joints)
+    accel = lambda j: np.abs(np.diff(j, 2, axis=0)).mean()  # noqa: E731
+    assert accel(fitted) < 0.5 * accel(joints)
+
+
+def test_missing_joints_are_not_pulled_and_noise_is_tolerated(case):
+    clip, camera, truth, pose2d = case
+    joints, root = _perturbed(truth, seed=1)
+    noisy = corrupt(pose2d, NOISY, seed=3)
+    conf = noisy.confidence.copy()
+    conf[:, 13] = 0.0  # left wrist never seen
+    fitted, new_root = fit_to_image(joints, root, noisy.keypoints, conf, camera, clip.fps)
+    assert np.isfinite(fitted).all() and np.isfinite(new_root).all()
+    # an unseen joint's pixel does not matter: move it across the image, nothing changes
+    moved = noisy.keypoints.copy()
+    moved[:, 13] += 300.0
+    same, _ = fit_to_image(joints, root, moved, conf, camera, clip.fps)
+    assert np.allclose(same, fitted, atol=1e-4)
+    # noisy keypoints pull as hard as clean ones would, within the tolerance: the pose stays
+    # about as close to the truth, and the lift's jitter goes
+    error = lambda j: np.linalg.norm(j - truth.joints, axis=-1).mean()  # noqa: E731
+    assert error(fitted) < 1.05 * error(joints)
+    accel = lambda j: np.abs(np.diff(j, 2, axis=0)).mean()  # noqa: E731
+    assert accel(fitted) < 0.5 * accel(joints)
+
+
+def test_bone_lengths_symmetric_and_settings_checked(case):
+    _, camera, truth, pose2d = case
+    lengths = sequence_bone_lengths(truth.joints)
+    assert lengths.shape == (16,)
+    with pytest.raises(PoseDataError, match="reprojection_std"):
+        ImageFitSettings(reprojection_std=0.0)
+    with pytest.raises(PoseDataError, match="keypoints"):
+        fit_to_image(truth.joints, truth.root, pose2d.keypoints[:-1], pose2d.confidence, camera, 30.0)
+
+
+def test_single_frame_and_no_confident_joint(case):
+    clip, camera, truth, pose2d = case
+    joints, root = _perturbed(truth, seed=2)
+    one, one_root = fit_to_image(joints[:1], root[:1], pose2d.keypoints[:1], pose2d.confidence[:1], camera, clip.fps)
+    assert one.shape == (1, 17, 3) and np.isfinite(one).all()
+    blind, _ = fit_to_image(joints, root, pose2d.keypoints, np.zeros_like(pose2d.confidence), camera, clip.fps)
+    # nothing seen: only the lift, rigid bones and smoothness speak; no NaN, close to the lift
+    assert np.isfinite(blind).all()
+    assert np.linalg.norm(blind - joints, axis=-1).mean() < 0.08
+
+
+def test_gradient_matches_finite_differences(case):
+    """The hand-written gradient is the energy's: central differences on a few frames, with
+    joints off the truth (every term active) and one behind the depth floor."""
+    clip, camera, truth, pose2d = case
+    frames = slice(10, 16)
+    lifted = truth.joints[frames] + truth.root[frames, None]
+    energy = ImageFitEnergy(lifted, pose2d.keypoints[frames], pose2d.confidence[frames], camera, clip.fps,
+                            ImageFitSettings())
+    x = lifted + np.random.default_rng(0).normal(0, 0.05, lifted.shape)
+    x[2, 5, 2] = -0.5  # behind the camera: the image term must not pull its depth
+    x = x.ravel()
+    _, grad = energy(x)
+    step = 1e-6
+    numeric = np.array([(energy(x + step * e)[0] - energy(x - step * e)[0]) / (2 * step)
+                        for e in np.eye(x.size)])
+    assert np.abs(grad - numeric).max() < 1e-5 * np.abs(grad).max()
+
+
+def test_lbfgs_minimises_a_quadratic():
+    """minimize_lbfgs on an ill-conditioned quadratic reaches its minimum."""
+    rng = np.random.default_rng(0)
+    basis, _ = np.linalg.qr(rng.normal(size=(30, 30)))
+    hessian = basis @ np.diag(np.logspace(0, 3, 30)) @ basis.T
+    target = rng.normal(size=30)
+
+    def energy(v):
+        d = v - target
+        return float(d @ hessian @ d) / 2, hessian @ d
+
+    found = minimize_lbfgs(energy, np.zeros(30), iterations=200)
+    assert np.allclose(found, target, atol=1e-4)
+
+
+def test_shipped_lifter_on_the_real_sample_fits_the_image(repo_dir):
+    """The node's default path on the shipped real-detection sample: the fitted lift reprojects
+    closer to the keypoints and its bones hold their length; fit_to_image=False is the
+    network's raw answer."""
+    from finephys.lifter.bank import builtin_bank
+    from finephys.lifter.inference import PACKAGE_WEIGHTS, Lifter
+    from finephys.skeleton.camera import PinholeCamera
+    from finephys.skeleton.pose_files import load_pose_npz
+
+    pose2d = load_pose_npz(repo_dir / "samples" / "sports2d_box.npz")
+    lifter = Lifter.from_files(PACKAGE_WEIGHTS / "finephys_lifter_icl.safetensors")
+    lifter = lifter.with_bank(builtin_bank(lifter.config.window))
+    raw = lifter.lift(pose2d, fit_to_image=False)
+    fitted = lifter.lift(pose2d)
+    seen = pose2d.confidence > 0.5
+    camera = PinholeCamera.from_image_size(pose2d.width, pose2d.height, fitted.extras["focal_length_px"])
+
+    def reprojection(pose3d):
+        pixels, _ = camera.project(pose3d.joints + pose3d.root[:, None])
+        return float(np.linalg.norm(pixels - pose2d.keypoints, axis=-1)[seen].mean())
+
+    assert reprojection(fitted) < 0.7 * reprojection(raw)
+    found = seen.any(axis=1)
+    assert bone_lengths(fitted.joints[found]).std(axis=0).mean() < 0.2 * bone_lengths(raw.joints[found]).std(axis=0).mean()
