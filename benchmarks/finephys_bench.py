@@ -7,14 +7,19 @@ Rows (later issues register theirs in ROWS):
                     floor that real mocap reaches.
   mean_pose         the mean training pose (DeepMimic train split) back-projected onto the 2D.
   mean_pose_savgol  the same, smoothed over time by Savitzky-Golay (0.25 s window, order 2).
-  tcn_lifter        VideoPose3D-style temporal convolutions (lifter/weights, same training).
-  icl_lifter_no_demo  the in-context lifter without a demonstration (ablation).
-  icl_lifter        the in-context lifter with demonstrations retrieved from a bank of the
-                    DeepMimic training clips + 4 new synthetic clips per family.
-  icl_savgol_3d     icl_lifter's 3D (trajectory included) smoothed by Savitzky-Golay (0.25 s).
-  icl_one_euro_3d   icl_lifter's 3D smoothed by the One Euro filter (lifter/baselines.py).
-  physnet           S3D_pp: PhysNet (physnet/weights, or --physnet) on icl_lifter's output,
-                    told each camera's elevation.
+  tcn_lifter        VideoPose3D-style temporal convolutions (lifter/weights, same training),
+                    the network's answer as it is (the baseline).
+  tcn_lifter_fit    the same, fitted to the image as the ICL lifter is (lifter/image_fit.py).
+  icl_lifter_raw    the in-context lifter with demonstrations, not fitted to the image.
+  icl_lifter_no_demo  the in-context lifter without a demonstration, fitted (ablation).
+  icl_lifter        ICL Lift 3D's default: the in-context lifter with demonstrations retrieved
+                    from a bank of the DeepMimic training clips + 4 new synthetic clips per
+                    family, fitted to the image.
+  icl_savgol_3d     icl_lifter_raw's 3D (trajectory included) smoothed by Savitzky-Golay (0.25 s).
+  icl_one_euro_3d   icl_lifter_raw's 3D smoothed by the One Euro filter (lifter/baselines.py).
+  physnet           S3D_pp: PhysNet (physnet/weights, or --physnet) on S3D_dd = icl_lifter_raw
+                    (the lifter's answer, as in the paper and as PhysNet was trained), told
+                    each camera's elevation.
   physnet_fused     (S3D_dd + S3D_pp) / 2, the paper's fusion.
   physnet_fused_rigid  the same with the data's median bone lengths restored (Fuse & Project's
                     rigid_bones option).
@@ -22,6 +27,8 @@ Rows (later issues register theirs in ROWS):
                     SG_0.25s(S3D_pp)) (slow motion from the average, fast motion only from
                     PhysNet), rigid bones, and PhysNet's centre of mass in the frames it marks
                     as flight (physnet/fuse.py; settings chosen on the training clips).
+  fitted_physnet_fused_band  the same on the fitted lift (icl_lifter, ICL Lift 3D's default
+                    output) instead of the raw one.
 Columns: spec section 3 metrics (pose errors in mm, root-relative, camera frame; physics in
 the world frame with the ground truth's contact and flight labels) and speed in frames/s.
 Prints one table per noise level and writes benchmarks/results/finephys_bench.json.
@@ -66,20 +73,25 @@ def default_bank(window: int) -> DemoBank:
 PHYSNET_WEIGHTS: list = []  # --physnet overrides the shipped weights
 
 
-def _physnet(output: str, **fusion) -> LiftAndReestimate:
+def _physnet(output: str, fit: bool = False, **fusion) -> LiftAndReestimate:
+    """PhysNet on S3D_dd: the ICL lifter's raw answer, as PhysNet was trained (fit=True: on the
+    lift fitted to the image, ICL Lift 3D's default output)."""
     runner = PhysNetRunner.from_files(PHYSNET_WEIGHTS[0]) if PHYSNET_WEIGHTS else PhysNetRunner.default()
-    return LiftAndReestimate(_lifter("icl"), runner, output, **fusion)
+    return LiftAndReestimate(_lifter("icl", fit=fit), runner, output, **fusion)
+
+
+LIFTER_WEIGHTS: list = []  # --lifters overrides the folder of the shipped lifter weights
 
 
 @functools.lru_cache(maxsize=None)
-def _lifter(kind: str, demonstrations: bool = True):
-    weights = PACKAGE_WEIGHTS / f"finephys_lifter_{kind}.safetensors"
-    lifter = Lifter.from_files(weights, use_demonstrations=demonstrations)
+def _lifter(kind: str, demonstrations: bool = True, fit: bool = True):
+    folder = Path(LIFTER_WEIGHTS[0]) if LIFTER_WEIGHTS else PACKAGE_WEIGHTS
+    lifter = Lifter.from_files(folder / f"finephys_lifter_{kind}.safetensors", use_demonstrations=demonstrations)
     if kind == "icl" and demonstrations:
         lifter = lifter.with_bank(default_bank(lifter.config.window), name="ICL lifter + bank")
     elif kind == "icl":
         lifter.name = "ICL lifter, no demonstration"
-    return lifter
+    return lifter if fit else lifter.with_image_fit(None, name=lifter.name + ", not fitted")
 
 
 # name -> factory returning an estimator (None = the ground-truth sanity row)
@@ -87,15 +99,18 @@ ROWS: dict[str, Callable[[], object]] = {
     "ground_truth": lambda: None,
     "mean_pose": _mean_pose_lifter,
     "mean_pose_savgol": lambda: Smoothed3D(_mean_pose_lifter()),
-    "tcn_lifter": lambda: _lifter("tcn"),
+    "tcn_lifter": lambda: _lifter("tcn", fit=False),
+    "tcn_lifter_fit": lambda: _lifter("tcn"),
+    "icl_lifter_raw": lambda: _lifter("icl", fit=False),
     "icl_lifter_no_demo": lambda: _lifter("icl", demonstrations=False),
     "icl_lifter": lambda: _lifter("icl"),
-    "icl_savgol_3d": lambda: Smoothed3D(_lifter("icl"), "savitzky_golay"),
-    "icl_one_euro_3d": lambda: Smoothed3D(_lifter("icl"), "one_euro"),
+    "icl_savgol_3d": lambda: Smoothed3D(_lifter("icl", fit=False), "savitzky_golay"),
+    "icl_one_euro_3d": lambda: Smoothed3D(_lifter("icl", fit=False), "one_euro"),
     "physnet": lambda: _physnet("physics"),
     "physnet_fused": lambda: _physnet("fused"),
     "physnet_fused_rigid": lambda: _physnet("fused", rigid_bones=True),
     "physnet_fused_band": lambda: _physnet("fused", **FUSION_DEFAULTS),
+    "fitted_physnet_fused_band": lambda: _physnet("fused", fit=True, **FUSION_DEFAULTS),
 }
 
 
@@ -117,9 +132,13 @@ def main() -> None:
     parser.add_argument("--rows", default=",".join(ROWS), help="comma-separated rows: " + ", ".join(ROWS))
     parser.add_argument("--out", default=str(REPO_DIR / "benchmarks" / "results" / "finephys_bench.json"))
     parser.add_argument("--physnet", default=None, help="PhysNet weights for the physnet rows (default: shipped)")
+    parser.add_argument("--lifters", default=None,
+                        help="folder with finephys_lifter_{icl,tcn}.safetensors + .json (default: lifter/weights)")
     args = parser.parse_args()
     if args.physnet:
         PHYSNET_WEIGHTS.append(args.physnet)
+    if args.lifters:
+        LIFTER_WEIGHTS.append(args.lifters)
     rows = [r.strip() for r in args.rows.split(",") if r.strip()]
     unknown = [r for r in rows if r not in ROWS]
     if unknown:
@@ -146,7 +165,7 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({
         "command": "benchmarks/finephys_bench.py --rows " + ",".join(rows)
-        + (f" --physnet {args.physnet}" if args.physnet else ""),
+        + (f" --physnet {args.physnet}" if args.physnet else "") + (f" --lifters {args.lifters}" if args.lifters else ""),
         "machine": {"platform": platform.platform(), "python": platform.python_version(),
                     "processor": platform.machine()},
         "protocol": {"clips": list(HELD_OUT_CLIPS), "train_clips": list(TRAIN_CLIPS),

@@ -44,7 +44,7 @@ class Fused:
 
 
 def main() -> None:
-    lifter, runner = bench._lifter("icl"), bench.PhysNetRunner.default()
+    lifter, runner = bench._lifter("icl", fit=False), bench.PhysNetRunner.default()  # S3D_dd
     rows = {"lift (S3D_dd)": lifter, "lift + Savitzky-Golay": Smoothed3D(lifter),
             "PhysNet (S3D_pp)": Fused(lifter, runner, None), "plain average": Fused(lifter, runner, {})}
     for band in BANDS:

@@ -41,7 +41,8 @@ def main() -> None:
     args = parser.parse_args()
     _, fps, pose2d, found = detect_demo()
     lifter = Lifter.from_files(PACKAGE_WEIGHTS / "finephys_lifter_icl.safetensors")
-    data = lifter.with_bank(builtin_bank(lifter.config.window))(pose2d)
+    # S3D_dd: the lifter's raw answer, as PhysNet was trained on
+    data = lifter.with_bank(builtin_bank(lifter.config.window)).lift(pose2d, fit_to_image=False)
     runner = PhysNetRunner.from_files(args.physnet) if args.physnet else PhysNetRunner.default()
     began = time.perf_counter()
     physics, report = runner.reestimate(data, args.elevation)
