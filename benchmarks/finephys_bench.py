@@ -127,6 +127,18 @@ def format_table(level: str, rows: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
+def print_settings_table(title: str, scores: dict[str, dict[str, float]], columns: tuple[str, ...],
+                         chosen: str | None, digits: int = 1) -> None:
+    """The settings scripts' table: one row per setting (name -> {metric: value}), the chosen
+    one marked."""
+    print(f"\n{title}")
+    print("| setting | " + " | ".join(columns) + " |")
+    print("|---" * (len(columns) + 1) + "|")
+    for name, values in scores.items():
+        mark = " (chosen)" if name == chosen else ""
+        print(f"| {name}{mark} | " + " | ".join(f"{values[c]:.{digits}f}" for c in columns) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", default=",".join(ROWS), help="comma-separated rows: " + ", ".join(ROWS))

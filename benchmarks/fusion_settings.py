@@ -62,12 +62,8 @@ def main() -> None:
     chosen = min(eligible, key=lambda n: tables[n]["noisy"]["flight_com_median"]) if eligible else None
     default = f"band {FUSION_DEFAULTS['data_band_s']:g} s, detail {FUSION_DEFAULTS['physics_detail']:g}"
     for level in ("noisy", "clean"):
-        print(f"\n{level} 2D, training clips {list(TRAIN_CLIPS)}")
-        print("| setting | " + " | ".join(COLUMNS) + " |")
-        print("|---" * (len(COLUMNS) + 1) + "|")
-        for name in rows:
-            mark = " (chosen)" if name == chosen else ""
-            print(f"| {name}{mark} | " + " | ".join(f"{tables[name][level][c]:.2f}" for c in COLUMNS) + " |")
+        bench.print_settings_table(f"{level} 2D, training clips {list(TRAIN_CLIPS)}",
+                                   {n: tables[n][level] for n in rows}, COLUMNS, chosen, digits=2)
     print(f"\nchosen by the rule: {chosen}; shipped default: {default} "
           f"({'the same' if chosen == default else 'DIFFERENT'}); {time.perf_counter() - began:.0f} s")
     out = bench.REPO_DIR / "benchmarks" / "results" / "fusion_settings.json"

@@ -73,13 +73,8 @@ def main() -> None:
     default = f"reprojection {d.reprojection_std:g}, accel {d.accel_std_si:g} m/s²"
     for set_name in sets:
         for level in ("clean", "noisy"):
-            print(f"\n{set_name}, {level} 2D")
-            print("| setting | " + " | ".join(COLUMNS) + " |")
-            print("|---" * (len(COLUMNS) + 1) + "|")
-            for name in rows:
-                mark = " (chosen)" if name == chosen else ""
-                values = " | ".join(f"{tables[set_name][name][level][c]:.1f}" for c in COLUMNS)
-                print(f"| {name}{mark} | {values} |")
+            bench.print_settings_table(f"{set_name}, {level} 2D",
+                                       {n: tables[set_name][n][level] for n in rows}, COLUMNS, chosen)
     print("\nmean P-MPJPE over the four: " + ", ".join(f"{n}: {score(n):.1f}" for n in rows))
     print(f"chosen by the rule: {chosen}; shipped default: {default} "
           f"({'the same' if chosen == default else 'DIFFERENT'}); {time.perf_counter() - began:.0f} s")
