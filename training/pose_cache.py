@@ -40,7 +40,8 @@ def pipeline_poses(entry: ClipEntry, cache_dir: Union[str, Path], camera_elevati
     with MediaPipePoseBackend() as backend:
         detected, _ = detect_poses(frames, backend, fps, source=entry.video.name)
     lifter = Lifter.from_files(PACKAGE_WEIGHTS / f"{DEFAULT_NAME}.safetensors")
-    data = lifter.lift(detected, demonstration=builtin_bank(lifter.config.window))
+    # the raw lift (S3D_dd), as the example workflows feed PhysNet, which was trained on it
+    data = lifter.lift(detected, demonstration=builtin_bank(lifter.config.window), fit_to_image=False)
     physics, _ = PhysNetRunner.default().reestimate(data, camera_elevation)
     fused = fuse(data, physics)
     pose = project_original(fused, detected.width, detected.height, fused.extras.get("focal_length_px"))
