@@ -1,7 +1,7 @@
 """The in-context value, measured: does showing the lifter demonstrations of the same kind of
 move lower the error on a held-out clip?
 
-    .venv/bin/python benchmarks/lifter_icl_value.py
+    .venv/bin/python benchmarks/lifter_icl_value.py [--lifter WEIGHTS --out JSON] [--raw]
 
 One trained ICL lifter (lifter/weights/finephys_lifter_icl), FinePhys-Bench cases (held-out
 clips x 3 cameras x clean/noisy), different demonstration banks:
@@ -14,6 +14,7 @@ benchmarks/results/lifter_icl_value.json.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -31,7 +32,15 @@ SALTOS = ("back_salto", "front_salto", "twisting_salto")
 
 
 def main() -> None:
-    lifter = Lifter.from_files(PACKAGE_WEIGHTS / "finephys_lifter_icl.safetensors")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lifter", default=str(PACKAGE_WEIGHTS / "finephys_lifter_icl.safetensors"),
+                        help="ICL lifter weights (default: the shipped ones)")
+    parser.add_argument("--raw", action="store_true", help="score the network's answer, without the image fit")
+    parser.add_argument("--out", default=str(REPO_DIR / "benchmarks" / "results" / "lifter_icl_value.json"))
+    args = parser.parse_args()
+    lifter = Lifter.from_files(args.lifter)
+    if args.raw:
+        lifter = lifter.with_image_fit(None)
     w = lifter.config.window
     mocap = load_split("train")
     saltos = synthetic_bank_clips(SALTOS)
@@ -60,11 +69,13 @@ def main() -> None:
     print("|---|" + "---|" * len(columns))
     for name, row in table.items():
         print(f"| {name} | " + " | ".join(f"{row[c]:.1f}" for c in columns) + " |")
-    out = REPO_DIR / "benchmarks" / "results" / "lifter_icl_value.json"
-    out.write_text(json.dumps({"command": "benchmarks/lifter_icl_value.py", "metric": "p_mpjpe mm",
+    out = Path(args.out)
+    command = "benchmarks/lifter_icl_value.py" + (" --raw" if args.raw else "")
+    out.write_text(json.dumps({"command": command, "lifter": Path(args.lifter).name, "metric": "p_mpjpe mm",
                                "banks": {k: (len(v) if v is not None else 0) for k, v in banks.items()},
                                "table": table}, indent=1))
-    print(f"saved {out.relative_to(REPO_DIR)}")
+    shown = out.resolve().relative_to(REPO_DIR) if out.resolve().is_relative_to(REPO_DIR) else out
+    print(f"saved {shown}")
 
 
 if __name__ == "__main__":

@@ -88,10 +88,18 @@ def make_windows(
     return WindowSet(np.stack(q), np.stack(c2), np.stack(t3), np.array(fam), families, np.array(clip_ids))
 
 
-def demonstration_table(data: WindowSet, k: int = 8, chunk: int = 2048) -> np.ndarray:
+# Added to the retrieval distance of a window of another family when pairing within families:
+# larger than any feature distance, so another family is used only where the window's own has
+# no other clip (each DeepMimic clip is its own family).
+OTHER_FAMILY_PENALTY = 1e6
+
+
+def demonstration_table(data: WindowSet, k: int = 8, chunk: int = 2048, same_family: bool = False) -> np.ndarray:
     """For every window, its k nearest windows (retrieval features of the clean 2D, as the
     bank does at inference) among windows of *other* clips: training shows the lifter the
-    kind of demonstration it will be given for an unseen clip. [N] -> [N,k] indices."""
+    kind of demonstration it will be given for an unseen clip. `same_family`: the nearest
+    among other clips of the same kind of move first (another synthetic back salto for a back
+    salto), as a bank holding that kind of move retrieves. [N] -> [N,k] indices."""
     from ..lifter.bank import window_features
 
     feats = window_features(data.clean_2d)
@@ -100,6 +108,8 @@ def demonstration_table(data: WindowSet, k: int = 8, chunk: int = 2048) -> np.nd
     for start in range(0, len(feats), chunk):
         stop = min(start + chunk, len(feats))
         dist = norms[None] - 2.0 * feats[start:stop] @ feats.T
+        if same_family:
+            dist = dist + OTHER_FAMILY_PENALTY * (data.family[start:stop, None] != data.family[None])
         dist[data.clip[start:stop, None] == data.clip[None]] = np.inf
         table[start:stop] = np.argpartition(dist, k, axis=1)[:, :k]
     return table

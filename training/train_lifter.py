@@ -53,6 +53,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--bone-weight", type=float, default=0.0,
                    help="weight of a bone-length loss (|predicted - true length|, metres); 0: off (the shipped weights)")
     p.add_argument("--demo-share", type=float, default=0.8, help="share of batches with a demonstration")
+    p.add_argument("--demo-pairing", choices=["nearest", "same_family"], default="nearest",
+                   help="demonstrations for training windows: the nearest windows of other clips "
+                        "(the shipped weights), or the nearest of other clips of the same kind of move")
     p.add_argument("--roll-share", type=float, default=0.0,
                    help="share of windows turned by a random angle in the image plane (2D and 3D alike: "
                         "a camera rolled about its optical axis), so upside-down and sideways bodies "
@@ -165,7 +168,7 @@ def main(argv=None) -> None:
         log(f"resumed from step {step}")
 
     rng = np.random.default_rng(args.seed + 1000 + step)
-    demos = demonstration_table(data) if args.kind == "icl" else None
+    demos = demonstration_table(data, same_family=args.demo_pairing == "same_family") if args.kind == "icl" else None
     q2d = torch.from_numpy(data.query_2d)
     c2d = torch.from_numpy(data.clean_2d)
     t3d = torch.from_numpy(data.target_3d)

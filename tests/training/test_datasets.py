@@ -114,3 +114,28 @@ def test_coco_style_image_pairs(tmp_path):
     (tmp_path / "bad.json").write_text("{}")
     with pytest.raises(PoseDataError, match="not a COCO keypoint file"):
         read_image_pairs(tmp_path / "bad.json", tmp_path)
+
+
+def test_demonstrations_paired_within_the_same_kind_of_move():
+    """demonstration_table(same_family=True): another clip of the window's family first, even
+    when a clip of another family looks closer; a family with one clip falls back to the
+    nearest other clip; never the window's own clip."""
+    from finephys.training.lifter_data import WindowSet, demonstration_table
+
+    rng = np.random.default_rng(0)
+    base = rng.normal(0, 1, (1, 9, 17, 3)).astype(np.float32)
+    base[..., 2] = 1.0
+    offsets = {0: 0.0, 1: 0.5, 2: 0.05, 3: 3.0}  # clip -> how far its windows are from clip 0's
+    clips = np.repeat(np.arange(4), 3)
+    clean = np.concatenate([base + np.float32(offsets[c]) * np.eye(3, dtype=np.float32)[0] for c in clips])
+    clean[..., 2] = 1.0
+    clean += rng.normal(0, 0.01, clean.shape).astype(np.float32) * np.array([1, 1, 0], np.float32)
+    data = WindowSet(clean, clean, np.zeros_like(clean), family=np.array([0, 0, 1, 2]).repeat(3),
+                     families=["a", "b", "c"], clip=clips)
+    k = 2
+    anywhere = demonstration_table(data, k=k)
+    within = demonstration_table(data, k=k, same_family=True)
+    assert (clips[anywhere[:3]] == 2).all()  # clip 2 (another family) is nearest to clip 0
+    assert (clips[within[:3]] == 1).all()  # but clip 1 is clip 0's family
+    assert (clips[within[9:]] != 3).all()  # clip 3 has no family mate: nearest other clip
+    assert not (clips[within] == clips[:, None]).any()
