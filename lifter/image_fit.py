@@ -16,8 +16,9 @@ image then does not pull), s_t the person's size in frame t (pixels, so the repr
 tolerance is a share of the body whatever the resolution), rho the pseudo-Huber function
 (a left/right swap the detector reports with high confidence costs linearly, not
 quadratically), and L the bone lengths: the median of the lifted ones, left and right equal.
-Minimised with L-BFGS (analytic gradient) from N. The defaults were chosen on the training clips
-(benchmarks/lifter_fit_settings.py), never on the held-out ones.
+Minimised with L-BFGS (analytic gradient) from N. The defaults were chosen on the training
+clips and synthetic validation clips (benchmarks/lifter_fit_settings.py), never on the
+held-out ones.
 """
 from __future__ import annotations
 
@@ -27,12 +28,11 @@ import numpy as np
 
 from ..skeleton.camera import PinholeCamera
 from ..skeleton.errors import PoseDataError
-from ..skeleton.h36m import BONES, SYMMETRIC_BONES
-from .normalize import window_scale
+from ..skeleton.h36m import BONES, SYMMETRIC_BONES, bone_lengths
+from .normalize import frame_sizes
 
 _PARENT = np.array([p for p, _ in BONES])
 _CHILD = np.array([c for _, c in BONES])
-
 
 
 def _parent_groups() -> list[tuple[np.ndarray, np.ndarray]]:
@@ -71,7 +71,7 @@ class ImageFitSettings:
 
 def sequence_bone_lengths(joints: np.ndarray) -> np.ndarray:
     """[T,17,3] -> [16] (BONES order): median over frames, left and right bones made equal."""
-    lengths = np.median(np.linalg.norm(joints[:, _CHILD] - joints[:, _PARENT], axis=-1), axis=0)
+    lengths = np.median(bone_lengths(joints), axis=0)
     for left, right in SYMMETRIC_BONES:
         both = (lengths[left] + lengths[right]) / 2
         lengths[left] = lengths[right] = both
@@ -81,8 +81,8 @@ def sequence_bone_lengths(joints: np.ndarray) -> np.ndarray:
 def person_sizes(keypoints: np.ndarray, confidence: np.ndarray) -> np.ndarray:
     """[T] pixels: each frame's bounding-box diagonal of the confident joints; frames without
     a measurable body take the median of the others."""
-    sizes = np.array([window_scale(keypoints[t:t + 1], confidence[t:t + 1]) for t in range(len(keypoints))])
-    measured = sizes > 1.0
+    sizes = frame_sizes(keypoints, confidence)
+    measured = sizes > 1.0  # NaN (fewer than two joints seen) compares False
     fill = float(np.median(sizes[measured])) if measured.any() else 1.0
     return np.where(measured, sizes, fill)
 
@@ -98,33 +98,31 @@ class ImageFitEnergy:
         self.shape = lifted.shape
         self.lifted_rel = lifted - lifted[:, :1]
         self.lifted_root = lifted[:, 0].copy()
-        self.uv = np.nan_to_num(np.asarray(keypoints, dtype=np.float64))
+        self.lengths = sequence_bone_lengths(self.lifted_rel)
+        uv = np.nan_to_num(np.asarray(keypoints, dtype=np.float64))
         self.conf = np.clip(np.nan_to_num(np.asarray(confidence, dtype=np.float64)), 0.0, 1.0)
         # pixels of image error that cost one unit, per frame: a share of the person's size
-        self.tolerance_px = person_sizes(np.asarray(keypoints), np.asarray(confidence))[:, None] * s.reprojection_std
-        self.lengths = sequence_bone_lengths(self.lifted_rel)
+        tolerance_px = person_sizes(np.asarray(keypoints), np.asarray(confidence))[:, None] * s.reprojection_std
         self.focal = np.array([camera.fx, camera.fy])
-        self.centre = np.array([camera.cx, camera.cy])
-        self.accel_std = s.accel_std_si / float(fps) ** 2  # metres per frame^2
-        self.settings = s
-        # the terms' weights, folded once
-        self.centre_minus_uv = self.centre - self.uv
-        self.inv_huber_px2 = 1.0 / (self.tolerance_px * s.robust) ** 2
-        self.conf_over_tol2 = self.conf / self.tolerance_px ** 2
+        # the terms' constants, folded once
+        self.centre_minus_uv = np.array([camera.cx, camera.cy]) - uv
+        self.huber_scale = s.robust ** 2
+        self.inv_huber_px2 = 1.0 / (tolerance_px * s.robust) ** 2
+        self.conf_over_tol2 = self.conf / tolerance_px ** 2
         self.pose_weight = 1.0 / s.prior_std_m ** 2
         self.place_weight = 1.0 / s.root_prior_std_m ** 2
         self.bone_weight = 1.0 / s.bone_std_m ** 2
-        self.accel_weight = 1.0 / self.accel_std ** 2
+        accel_std = s.accel_std_si / float(fps) ** 2  # metres per frame^2
+        self.accel_weight = 1.0 / accel_std ** 2
 
     def __call__(self, flat: np.ndarray) -> tuple[float, np.ndarray]:
-        s = self.settings
         x = flat.reshape(self.shape)
         # image: pseudo-Huber of the reprojection error in units of the tolerance
         in_front = x[..., 2] > MIN_FIT_DEPTH
         inv_depth = 1.0 / np.where(in_front, x[..., 2], MIN_FIT_DEPTH)[..., None]  # [T,17,1]
         error = x[..., :2] * inv_depth * self.focal + self.centre_minus_uv  # [T,17,2] px
         soft = np.sqrt(1 + (error ** 2).sum(-1) * self.inv_huber_px2)  # [T,17]
-        total = float((self.conf * (soft - 1)).sum()) * s.robust ** 2
+        total = float((self.conf * (soft - 1)).sum()) * self.huber_scale
         d_pixel = (self.conf_over_tol2 / soft)[..., None] * error * self.focal  # dE/d(x/z, y/z)
         grad = np.empty_like(x)
         grad[..., :2] = d_pixel * inv_depth

@@ -112,4 +112,3 @@ class Lifter:
         camera_info = {"image_size": (pose2d.width, pose2d.height), "focal_length_px": float(camera.fx)}
         return Pose3DSequence(joints=joints, fps=pose2d.fps, root=root, confidence=pose2d.confidence,
                               source=f"{self.name}: {pose2d.source}", extras=camera_info)
-

@@ -18,17 +18,26 @@ from ..skeleton.h36m import PELVIS
 MIN_SCALE = 1e-3  # px: below this the window has no measurable body
 
 
+def frame_sizes(keypoints: np.ndarray, confidence: np.ndarray) -> np.ndarray:
+    """Each frame's bounding-box diagonal of the confident joints. keypoints [T,17,2],
+    confidence [T,17] -> [T] pixels (float64), NaN where fewer than two joints are seen."""
+    kp = np.asarray(keypoints)
+    seen = np.asarray(confidence) > 0
+    low = np.where(seen[..., None], kp, np.inf).min(axis=1)
+    high = np.where(seen[..., None], kp, -np.inf).max(axis=1)
+    enough = seen.sum(axis=1) >= 2
+    sizes = np.full(len(kp), np.nan)
+    sizes[enough] = np.linalg.norm(high[enough] - low[enough], axis=-1)
+    return sizes
+
+
 def window_scale(keypoints: np.ndarray, confidence: np.ndarray) -> float:
     """Median over frames of the bounding-box diagonal of the confident joints.
     keypoints [T,17,2], confidence [T,17] -> scale in pixels (1.0 when nothing is seen)."""
-    sizes = []
-    for kp, conf in zip(keypoints, confidence):
-        seen = kp[conf > 0]
-        if len(seen) >= 2:
-            sizes.append(float(np.linalg.norm(seen.max(axis=0) - seen.min(axis=0))))
-    if not sizes:
+    sizes = frame_sizes(keypoints, confidence)
+    if np.isnan(sizes).all():
         return 1.0
-    return max(float(np.median(sizes)), MIN_SCALE)
+    return max(float(np.nanmedian(sizes)), MIN_SCALE)
 
 
 def normalize_2d(keypoints: np.ndarray, confidence: np.ndarray) -> np.ndarray:

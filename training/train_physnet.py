@@ -75,11 +75,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def _lifter_weights(args) -> Path:
+    from finephys.lifter.inference import DEFAULT_NAME, PACKAGE_WEIGHTS
+
+    return Path(args.lifter or PACKAGE_WEIGHTS / f"{DEFAULT_NAME}.safetensors")
+
+
 def _lifter(args, fp):
     from finephys.lifter.bank import builtin_bank
-    from finephys.lifter.inference import DEFAULT_NAME, PACKAGE_WEIGHTS, Lifter
+    from finephys.lifter.inference import Lifter
 
-    lifter = Lifter.from_files(args.lifter or PACKAGE_WEIGHTS / f"{DEFAULT_NAME}.safetensors")
+    lifter = Lifter.from_files(_lifter_weights(args))
     if lifter.config.kind == "icl":
         lifter = lifter.with_bank(builtin_bank(lifter.config.window))
     # S3D_dd is the network's answer (the paper's data-driven estimate), not ICL Lift 3D's
@@ -93,18 +99,16 @@ def pretraining_sequences(args, fp, log) -> list:
     from finephys.training.physnet_data import PhysSequence, build_sequences
     from finephys.training.train_lifter import cached_synthetic
 
-    lifter = _lifter(args, fp)
-    # The cache belongs to one lifter: its weights and its image-fit settings name the file,
-    # so a new lifter (or fit) never trains PhysNet on another one's output.
-    inference = fp.lifter.inference
-    weights = Path(args.lifter or inference.PACKAGE_WEIGHTS / f"{inference.DEFAULT_NAME}.safetensors")
-    lifter_id = hashlib.sha1(weights.read_bytes() + repr(lifter.image_fit).encode()).hexdigest()[:10]
+    # The cache belongs to one lifter: its weights name the file, so new weights never train
+    # PhysNet on another lifter's output.
+    lifter_id = hashlib.sha1(_lifter_weights(args).read_bytes()).hexdigest()[:10]
     path = Path(args.cache) / (f"physnet_seq_s{args.synthetic}_c{args.cameras}_m{args.mocap_cameras}"
                                f"_seed{args.seed}_lifter{lifter_id}.npz")
     if path.is_file():
         data = np.load(path, allow_pickle=False)
         return [PhysSequence(dd=data[f"dd{i}"], gt=data[f"gt{i}"], contacts=data[f"c{i}"], fps=float(data[f"fps{i}"]),
                              lengths=data[f"l{i}"], name=str(data[f"n{i}"])) for i in range(int(data["count"]))]
+    lifter = _lifter(args, fp)
     mocap = fp.motion.deepmimic.load_split("train")
     synthetic = cached_synthetic(Path(args.cache) / f"synthetic_{args.synthetic}_seed{args.seed}.npz",
                                  args.synthetic, args.seed, fp) if args.synthetic else []
