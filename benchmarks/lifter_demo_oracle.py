@@ -31,12 +31,7 @@ from finephys.evaluation.protocol import build_cases, evaluate  # noqa: E402
 from finephys.lifter.bank import synthetic_bank_clips  # noqa: E402
 from finephys.lifter.inference import PACKAGE_WEIGHTS, Lifter  # noqa: E402
 from finephys.motion.deepmimic import HELD_OUT_CLIPS, load_deepmimic_clip, load_split  # noqa: E402
-
-SALTOS = ("back_salto", "front_salto", "twisting_salto")  # as in lifter_icl_value.py
-
-
-def root_relative(joints: np.ndarray) -> np.ndarray:
-    return joints - joints[:, :1]
+from lifter_icl_value import SALTOS  # noqa: E402  (the same demonstration sources)
 
 
 def main() -> None:
@@ -46,20 +41,17 @@ def main() -> None:
         "synthetic saltos": synthetic_bank_clips(SALTOS),
         "synthetic, all families": synthetic_bank_clips(),
     }
-    banks = {}
+    banks = {}  # name -> (every pose [N,17,3], each clip's (first, end) rows); P-MPJPE needs no root alignment
     for name, clips in sources.items():
-        poses = [root_relative(c.joints) for c in clips]
-        bounds, at = [], 0
-        for p in poses:
-            bounds.append((at, at + len(p)))
-            at += len(p)
-        banks[name] = (np.concatenate(poses), bounds)
+        lengths = np.array([c.num_frames for c in clips])
+        ends = np.cumsum(lengths)
+        banks[name] = (np.concatenate([c.joints for c in clips]), list(zip(ends - lengths, ends)))
     lifter = Lifter.from_files(PACKAGE_WEIGHTS / "finephys_lifter_icl.safetensors").with_bank(None, use_demonstrations=False)
     window = lifter.config.window
     cases = build_cases(noise_levels=("clean",))
     table: dict[str, dict[str, float]] = {}
     for clip_name in HELD_OUT_CLIPS:
-        truth = root_relative(load_deepmimic_clip(clip_name).joints)
+        truth = load_deepmimic_clip(clip_name).joints
         result, _ = evaluate(lifter, [c for c in cases if c.clip.name == clip_name])
         row = {"frames": float(len(truth)), "lifter, no demonstration": result["clean"]["p_mpjpe"]}
         for name, (poses, bounds) in banks.items():
