@@ -26,6 +26,9 @@ class PhysNetConfig(TaggedConfig):
     max_acceleration: float = 300.0  # m/s^2, soft limit (tanh) so no step can blow up
     force_scale: float = 10.0  # m/s^2 per unit of the J and C heads' outputs
     hard_flight: bool = True  # at inference: flight weight 0/1 (the law exact), soft in training
+    # at inference, a frame is flight when P(no support) exceeds this; chosen on validation
+    # clips with Fuse & Project's settings (benchmarks/fusion_settings.py)
+    flight_threshold: float = 0.5
 
     def __post_init__(self) -> None:
         self.dilations = tuple(int(d) for d in self.dilations)
@@ -33,4 +36,6 @@ class PhysNetConfig(TaggedConfig):
             raise ValueError(f"unknown PhysNet mode {self.mode!r}; use one of {', '.join(MODES)}")
         if self.inverse_mass not in INVERSE_MASS_FORMS:
             raise ValueError(f"unknown M^-1 form {self.inverse_mass!r}; use one of {', '.join(INVERSE_MASS_FORMS)}")
+        if not 0.0 < self.flight_threshold < 1.0:
+            raise ValueError(f"flight_threshold must lie in (0, 1), got {self.flight_threshold}")
 

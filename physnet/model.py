@@ -142,7 +142,7 @@ class PhysNet(nn.Module):
         p_flight = torch.prod(1 - torch.sigmoid(logits), -1)
         shared = 0.5 * (p_flight[:b] + p_flight[b:].flip(1))  # one flight mask for both passes
         if not self.training and self.config.hard_flight:
-            shared = (shared > 0.5).to(shared.dtype)
+            shared = (shared > self.config.flight_threshold).to(shared.dtype)
         flight = torch.cat([shared, shared.flip(1)])
         inverse_mass, noise_norm = self.inverse_mass(h)
         context = self.global_to_local(h)

@@ -109,3 +109,21 @@ def test_flight_law_holds_exactly_in_the_output(standing_pose):
     acc = (com[2:] - 2 * com[1:-1] + com[:-2]) / dt.double() ** 2
     assert torch.allclose(acc[:, 2], torch.full_like(acc[:, 2], -9.81), atol=1e-6)
     assert torch.allclose(acc[:, :2], torch.zeros_like(acc[:, :2]), atol=1e-6)
+
+
+def test_flight_threshold_decides_which_frames_are_flight(standing_pose):
+    """P(no support) is the same for every frame when the contact head is a constant; the
+    threshold alone then decides: below it every frame is flight, above it none is."""
+    torch.manual_seed(0)
+    q, dt, lengths = _sequence(standing_pose, 9)
+    marked = {}
+    for threshold in (0.2, 0.8):
+        model = PhysNet(PhysNetConfig(flight_threshold=threshold, **SMALL)).eval()
+        with torch.no_grad():
+            model.contact_head.weight.zero_()
+            model.contact_head.bias.fill_(-1.0)  # P(no support) = (1 - sigmoid(-1))^3 = 0.39
+            out = model(q, dt, lengths)
+        marked[threshold] = out.flight[0]
+    assert marked[0.2].min() == 1.0 and marked[0.8].max() == 0.0
+    with pytest.raises(ValueError, match="flight_threshold"):
+        PhysNetConfig(flight_threshold=1.0)
