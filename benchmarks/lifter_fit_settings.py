@@ -45,6 +45,18 @@ def validation_sets() -> dict[str, list]:
     return {"training clips": build_cases(TRAIN_CLIPS), "synthetic validation": cases_for_clips(synthetic)}
 
 
+def score_rows(rows: dict, sets: dict[str, list], tables: dict[str, dict] | None = None) -> dict[str, dict]:
+    """Every row (name -> estimator) scored on every validation set: tables[set][row] is the
+    protocol's table ({"clean": {...}, "noisy": {...}}); added to the given tables if any."""
+    tables = {s: {} for s in sets} if tables is None else tables
+    began = time.perf_counter()
+    for name, estimator in rows.items():
+        for set_name, cases in sets.items():
+            tables[set_name][name], _ = evaluate(estimator, cases)
+        print(f"{name}: {time.perf_counter() - began:.0f} s", flush=True)
+    return tables
+
+
 def main() -> None:
     lifter = Lifter.from_files(PACKAGE_WEIGHTS / "finephys_lifter_icl.safetensors")
     lifter = lifter.with_bank(builtin_bank(lifter.config.window))
@@ -56,11 +68,7 @@ def main() -> None:
                 dataclasses.replace(d, reprojection_std=rep, accel_std_si=acc))
     began = time.perf_counter()
     sets = validation_sets()
-    tables: dict[str, dict] = {s: {} for s in sets}
-    for name, estimator in rows.items():
-        for set_name, cases in sets.items():
-            tables[set_name][name], _ = evaluate(estimator, cases)
-        print(f"{name}: {time.perf_counter() - began:.0f} s", flush=True)
+    tables = score_rows(rows, sets)
 
     def no_worse(n: str) -> bool:
         return all(tables[s][n]["noisy"][m] <= tables[s][RAW]["noisy"][m] for s in sets for m in ("mpjve", "accel"))

@@ -123,6 +123,11 @@ class FuseProject(io.ComfyNode):
                 io.Boolean.Input("flight_law", default=FUSION_DEFAULTS["flight_law"], optional=True,
                                  tooltip="In the frames PhysNet marks as flight, use its centre of mass, "
                                  "which follows gravity's parabola."),
+                io.Float.Input("flight_ramp", default=FUSION_DEFAULTS["flight_ramp_s"], min=0.0, max=2.0,
+                               step=0.05, optional=True,
+                               tooltip="Seconds (with flight_law). Around each flight phase the centre of "
+                               "mass moves towards PhysNet's over this time, so it does not jump at "
+                               "take-off and landing; 0: it switches within one frame."),
             ],
             outputs=[
                 Pose3D.Output("pose_3d", tooltip="The fused 3D sequence (camera frame)."),
@@ -143,10 +148,11 @@ class FuseProject(io.ComfyNode):
                 width: int, height: int, save_bvh: bool, filename_prefix: str,
                 fast_motion_window: float = FUSION_DEFAULTS["data_band_s"],
                 physics_detail: float = FUSION_DEFAULTS["physics_detail"],
-                flight_law: bool = FUSION_DEFAULTS["flight_law"]) -> io.NodeOutput:
+                flight_law: bool = FUSION_DEFAULTS["flight_law"],
+                flight_ramp: float = FUSION_DEFAULTS["flight_ramp_s"]) -> io.NodeOutput:
         try:
             fused = fuse(pose_3d_data, pose_3d_physics, physics_weight, rigid_bones, data_band_s=fast_motion_window,
-                         flight_law=flight_law, physics_detail=physics_detail)
+                         flight_law=flight_law, physics_detail=physics_detail, flight_ramp_s=flight_ramp)
             size = fused.extras.get("image_size")
             if (width == 0 or height == 0) and size is None:
                 raise PoseDataError("the 3D input does not say the video's size: set width and height")

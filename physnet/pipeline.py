@@ -17,12 +17,12 @@ class LiftAndReestimate:
 
     def __init__(self, lifter, runner: PhysNetRunner, output: str = "fused", weight: float = 0.5,
                  rigid_bones: bool = False, data_band_s: float = 0.0, flight_law: bool = False,
-                 physics_detail: float = 1.0) -> None:
+                 physics_detail: float = 1.0, flight_ramp_s: float = 0.0) -> None:
         if output not in OUTPUTS:
             raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
         self.lifter, self.runner, self.output, self.weight = lifter, runner, output, weight
         self.fusion = dict(rigid_bones=rigid_bones, data_band_s=data_band_s, flight_law=flight_law,
-                           physics_detail=physics_detail)
+                           physics_detail=physics_detail, flight_ramp_s=flight_ramp_s)
 
     def __call__(self, pose2d: Pose2DSequence, elevation_deg: float = 0.0) -> Pose3DSequence:
         data = self.lifter(pose2d)

@@ -154,6 +154,40 @@ def test_flight_law_gives_the_fused_centre_of_mass_physnets_in_flight(tmp_path, 
         fuse(data, Pose3DSequence(seq.joints, seq.fps, seq.root), 0.5, flight_law=True)
 
 
+def test_flight_ramp_hands_the_centre_of_mass_over_smoothly(tmp_path, spinkick):
+    from finephys.physnet.constraints import com_weights
+    from finephys.physnet.fuse import flight_share
+    from finephys.physnet.inference import FLIGHT_EXTRA
+
+    marks = np.zeros(12)
+    marks[5:7] = 1
+    share = flight_share(marks, 2)  # cosine ramp over 2 frames each side: 0.75, 0.25
+    assert np.allclose(share, [0, 0, 0, 0.25, 0.75, 1, 1, 0.75, 0.25, 0, 0, 0])
+    assert np.array_equal(flight_share(marks, 0), marks) and not flight_share(np.zeros(4), 3).any()
+
+    seq = spinkick[3]
+    physics, _ = PhysNetRunner.from_files(_tiny(tmp_path)).reestimate(seq, spinkick[2])
+    flight = np.zeros(seq.num_frames, bool)
+    flight[30:50] = True
+    physics.extras[FLIGHT_EXTRA] = flight
+    data = Pose3DSequence(seq.joints, seq.fps, seq.root + 0.3)
+    w = com_weights(torch.float64).numpy()
+
+    def gap(ramp_s):
+        fused = fuse(data, physics, 0.5, rigid_bones=True, flight_law=True, flight_ramp_s=ramp_s)
+        return np.linalg.norm(np.einsum("j,tjc->tc", w, (fused.global_joints() - physics.global_joints())), axis=-1)
+
+    sudden, ramped = gap(0.0), gap(0.5)
+    ramp_frames = round(0.5 * seq.fps)
+    assert ramped[flight].max() < 1e-5  # the flight frames keep PhysNet's centre of mass exactly
+    assert np.abs(np.diff(ramped)).max() < 0.25 * np.abs(np.diff(sudden)).max()  # no jump at take-off
+    far = np.ones(seq.num_frames, bool)
+    far[30 - ramp_frames:50 + ramp_frames] = False
+    assert np.allclose(ramped[far], sudden[far])  # beyond the ramp nothing changes
+    with pytest.raises(PoseDataError, match="flight ramp"):
+        fuse(data, physics, 0.5, flight_law=True, flight_ramp_s=-0.1)
+
+
 def test_projection_for_the_original_camera_matches_the_camera(spinkick):
     clip, camera, _, seq = spinkick
     pose2d = project_original(seq, camera.width, camera.height, camera.fx)
