@@ -109,8 +109,11 @@ def flight_share(flight: np.ndarray, ramp_frames: int) -> np.ndarray:
     marked = flight > 0.5
     if ramp_frames <= 0 or not marked.any():
         return flight
-    frames = np.arange(len(flight))
-    distance = np.abs(frames[:, None] - frames[marked][None, :]).min(1)  # to the nearest flight frame
+    frames, flights = np.arange(len(flight)), np.flatnonzero(marked)
+    # to the nearest flight frame, O(T log F) (no [T, F] matrix for long videos)
+    after = np.minimum(np.searchsorted(flights, frames), len(flights) - 1)
+    before = np.maximum(after - 1, 0)
+    distance = np.minimum(np.abs(flights[after] - frames), np.abs(frames - flights[before]))
     ramp = 0.5 * (1 + np.cos(np.pi * np.minimum(distance, ramp_frames + 1) / (ramp_frames + 1)))
     return np.where(marked, 1.0, ramp)
 
