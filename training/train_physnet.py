@@ -64,6 +64,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--noise-weight", type=float, default=1e-3, help="weight of L_noise")
     p.add_argument("--contact-weight", type=float, default=0.5, help="weight of the contact BCE")
     p.add_argument("--accel-weight", type=float, default=6.0, help="weight of the acceleration term")
+    p.add_argument("--flight-weight", type=float, default=0.0,
+                   help="weight of a class-balanced BCE on P(no support), the flight mask PhysNet uses "
+                        "(0: contacts BCE only, as the shipped weights)")
     p.add_argument("--finetune-2d", nargs="*", default=None, help="2D pose files (.npz/.json): L_2D fine-tuning")
     p.add_argument("--elevation", type=float, default=0.0, help="camera elevation of the 2D files (degrees)")
     p.add_argument("--init", default=None, help="start from these PhysNet weights (fine-tuning)")
@@ -149,7 +152,30 @@ def loss_3d(out, batch, args) -> tuple[torch.Tensor, dict]:
     noise = out.noise_norm.mean()
     total = (main + 0.5 * both + 0.5 * vel + args.accel_weight * accel + args.contact_weight * bce
              + args.noise_weight * noise)
-    return total, {"mpjpe": main.item(), "accel": accel.item(), "bce": bce.item(), "noise": noise.item()}
+    parts = {"mpjpe": main.item(), "accel": accel.item(), "bce": bce.item(), "noise": noise.item()}
+    if args.flight_weight:
+        flight_bce = flight_loss(out.contact_logits, contacts)
+        total = total + args.flight_weight * flight_bce
+        parts["flight"] = flight_bce.item()
+    return total, parts
+
+
+def flight_loss(contact_logits: torch.Tensor, contacts: torch.Tensor) -> torch.Tensor:
+    """Class-balanced BCE on P(no support) = prod_k (1 - sigmoid(logit_k)), the quantity the
+    flight mask thresholds. logits, contacts [N,T,3] -> scalar.
+
+    The per-contact BCE treats a frame with one foot barely down like any other; a short hop
+    is a few frames in hundreds, so it hardly moves that loss, and PhysNet learned to miss
+    small hops. Weighting flight and supported frames equally (each class's mean, halved)
+    makes a missed hop cost as much as a false one."""
+    log_flight = torch.nn.functional.logsigmoid(-contact_logits).sum(-1)  # log P(no support)
+    # log(1 - P) without cancellation: log(-expm1(log P)), P clamped below 1.
+    log_support = torch.log(-torch.expm1(log_flight.clamp(max=-1e-6)))
+    label = torch.prod(1 - contacts, -1)
+    flight_frames, support_frames = label.sum(), (1 - label).sum()
+    miss = -(label * log_flight).sum() / flight_frames.clamp(min=1.0)
+    false = -((1 - label) * log_support).sum() / support_frames.clamp(min=1.0)
+    return 0.5 * (miss + false)
 
 
 def finetune_sequences(args, fp, log) -> list:

@@ -36,3 +36,37 @@ def test_pretrain_stop_resume_load_and_finetune_2d(tmp_path):
                  "--steps", "4", "--log-every", "2", name="tiny_physnet_2d")
     assert "160 frames lifted" in tuned and "l2d" in tuned
     assert PhysNetRunner.from_files(tmp_path / "out" / "tiny_physnet_2d.safetensors").config.dim == 16
+    # The flight BCE option: logged as its own part, its command saved with the weights.
+    flight = _run(tmp_path, "--steps", "10", "--flight-weight", "0.5", name="tiny_physnet_flight")
+    assert re.search(r"step 10/10 .* flight [0-9.]+", flight), flight[-2000:]
+    from safetensors import safe_open
+
+    with safe_open(str(tmp_path / "out" / "tiny_physnet_flight.safetensors"), "pt") as f:
+        assert "--flight-weight 0.5" in f.metadata()["command"]
+
+
+def test_flight_loss_is_balanced_bce_on_no_support():
+    import torch
+
+    from finephys.training.train_physnet import flight_loss
+
+    torch.manual_seed(0)
+    logits = torch.randn(2, 10, 3) * 2
+    contacts = (torch.rand(2, 10, 3) > 0.5).float()
+    contacts[0, 3:5] = 0.0  # a short hop: no support on two frames
+    p = torch.prod(1 - torch.sigmoid(logits), -1)
+    label = torch.prod(1 - contacts, -1)
+    assert 0 < label.sum() < label.numel()
+    expected = 0.5 * (-(label * p.log()).sum() / label.sum() - ((1 - label) * (1 - p).log()).sum() / (1 - label).sum())
+    assert torch.allclose(flight_loss(logits, contacts), expected, atol=1e-5)
+    # Minimising it marks the hop: P(no support) rises on the two flight frames, falls elsewhere.
+    trained = logits.clone().requires_grad_(True)
+    optimizer = torch.optim.SGD([trained], lr=1.0)
+    for _ in range(200):
+        optimizer.zero_grad()
+        flight_loss(trained, contacts).backward()
+        optimizer.step()
+    p_after = torch.prod(1 - torch.sigmoid(trained.detach()), -1)
+    assert (p_after[label == 1] > 0.5).all() and (p_after[label == 0] < 0.5).all()
+    # No flight frame in the batch: only the supported half counts, and it stays finite.
+    assert torch.isfinite(flight_loss(logits, torch.ones(2, 10, 3)))
