@@ -8,14 +8,14 @@ and the paper's plain average:
   - synthetic validation clips, 4 per family, from seeds the training scripts never draw
     (lifter_fit_settings.py's set; exact ballistic flight in every jump, leap and salto).
 
-    .venv/bin/python benchmarks/fusion_settings.py [--physnet FILE] [--lifters DIR]
+    .venv/bin/python benchmarks/fusion_settings.py [--physnet FILE] [--lifters DIR] [--out FILE]
 
 Grid: flight threshold (a frame is flight when PhysNet's P(no support) exceeds it) x low-pass
 band x PhysNet detail; every fused row uses the paper's weight 0.5, rigid bones and the flight
 law. Rule for the fusion settings, at PhysNet's own threshold: among the settings whose
 noisy-2D acceleration error is below Savitzky-Golay's at equal or better MPJPE on both sets,
 the one with the lowest flight-law error (median |c''z + 9.81| over the true flight frames),
-averaged over the two sets.
+averaged over the two sets; a tie in the median is broken by the mean.
 
 The threshold axis is reported, not chosen by that rule: where PhysNet marks flight the fused
 centre of mass is exactly ballistic (error 0), so a lower threshold drives the *median* to 0
@@ -45,7 +45,7 @@ from finephys.lifter.baselines import Smoothed3D  # noqa: E402
 from finephys.motion.deepmimic import TRAIN_CLIPS  # noqa: E402
 from finephys.physnet.fuse import FUSION_DEFAULTS, fuse  # noqa: E402
 
-THRESHOLDS = (0.3, 0.4, 0.5)
+THRESHOLDS = (0.3, 0.4, 0.5)  # plus the PhysNet's own (train_physnet.py sets it)
 RAMPS = (0.0, 0.1, 0.2, 0.3, 0.5, 1.0)
 PENETRATION_TOLERANCE = 1.05  # a ramp may add at most 5 % to the floor penetration of no ramp
 BANDS = (0.25, 0.5, 1.0)
@@ -81,6 +81,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--physnet", default=None, help="PhysNet weights (default: shipped)")
     parser.add_argument("--lifters", default=None, help="folder with finephys_lifter_icl.* (default: lifter/weights)")
+    parser.add_argument("--out", default=str(bench.REPO_DIR / "benchmarks" / "results" / "fusion_settings.json"),
+                        help="where the JSON goes (experiments: outside the repository)")
     args = parser.parse_args()
     if args.lifters:
         bench.LIFTER_WEIGHTS.append(args.lifters)
@@ -91,7 +93,7 @@ def main() -> None:
     rows = {"lift (S3D_dd)": lifter, "lift + Savitzky-Golay": Smoothed3D(lifter),
             "PhysNet (S3D_pp)": Reestimated(lifter, runner, shipped_threshold, None, memo),
             "plain average": Reestimated(lifter, runner, shipped_threshold, {}, memo)}
-    for threshold in THRESHOLDS:
+    for threshold in sorted({*THRESHOLDS, shipped_threshold}):
         for band in BANDS:
             for detail in DETAILS:
                 rows[setting_name(threshold, band, detail)] = Reestimated(lifter, runner, threshold, dict(
@@ -111,7 +113,10 @@ def main() -> None:
 
     grid = [n for n in rows if n.startswith("threshold")]
     at_threshold = [n for n in grid if n.startswith(f"threshold {shipped_threshold:g},")]
-    chosen = min((n for n in at_threshold if eligible(n)), key=flight_law, default=None)
+    # Ties in the median (it reaches 0 once PhysNet marks half of the true flight frames) are
+    # broken by the mean.
+    chosen = min((n for n in at_threshold if eligible(n)), key=lambda n: (flight_law(n), flight_law(n, "flight_com")),
+                 default=None)
     default = setting_name(shipped_threshold, FUSION_DEFAULTS["data_band_s"], FUSION_DEFAULTS["physics_detail"])
     # Then the flight ramp, at the chosen settings: the median hardly moves with it (it is 0 on
     # every marked frame either way), the mean falls as the take-off/landing jumps go.
@@ -148,7 +153,7 @@ def main() -> None:
               f"{'  *' if eligible(n) and grounded(n) else ''}")
     print(f"chosen by the rule: {chosen_ramp}; shipped: {default_ramp} "
           f"({'the same' if chosen_ramp == default_ramp else 'DIFFERENT'}); {time.perf_counter() - began:.0f} s")
-    out = bench.REPO_DIR / "benchmarks" / "results" / "fusion_settings.json"
+    out = Path(args.out)
     out.write_text(json.dumps({
         "command": "benchmarks/fusion_settings.py" + (f" --physnet {args.physnet}" if args.physnet else "")
         + (f" --lifters {args.lifters}" if args.lifters else ""),
@@ -157,7 +162,7 @@ def main() -> None:
         "chosen": chosen_ramp, "default": default_ramp, "eligible": [n for n in [*grid, *ramps] if eligible(n)],
         "flight_law_median_avg": {n: flight_law(n) for n in [*grid, *ramps]},
         "flight_law_mean_avg": {n: flight_law(n, "flight_com") for n in [*grid, *ramps]}, "tables": tables}, indent=1, allow_nan=True))
-    print(f"saved {out.relative_to(bench.REPO_DIR)}")
+    print(f"saved {out}")
 
 
 if __name__ == "__main__":

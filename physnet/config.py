@@ -29,6 +29,11 @@ class PhysNetConfig(TaggedConfig):
     # at inference, a frame is flight when P(no support) exceeds this; chosen on validation
     # clips with Fuse & Project's settings (benchmarks/fusion_settings.py)
     flight_threshold: float = 0.5
+    # at inference: no ballistic constraint while the integrated body touches the floor (z <= 0
+    # in the gravity frame), so a frame wrongly marked as flight (hands down in a cartwheel)
+    # cannot let the centre of mass fall through the floor. Off for the shipped weights: with
+    # them it lowers floor penetration but loosens the held-out flight law (BENCHMARKS.md, F5)
+    floor_guard: bool = False
 
     def __post_init__(self) -> None:
         self.dilations = tuple(int(d) for d in self.dilations)

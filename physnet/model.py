@@ -16,7 +16,7 @@ Parts, in the order data flows:
   C_t = C_res (ground reaction and other constraint forces);
 - q''_t = M^-1_t (J_t - C_t), softly limited, then Verlet (physnet/integrator.py), then the
   constraint projections (physnet/constraints.py): rigid bones, and in flight the centre of
-  mass on the ballistic parabola;
+  mass on the ballistic parabola (with config.floor_guard, only while nothing touches the floor);
 - the pose decoder: the average of both directions, bones made rigid again, and the
   averaged centre of mass restored (an average of two parabolas with the same g is one).
 
@@ -123,6 +123,8 @@ class PhysNet(nn.Module):
     def _constrain(self, proposed, current, previous, flight, dt, lengths):
         """Rigid bones, then the ballistic COM in flight. Poses [N,51] -> [N,51]."""
         shape = (-1, J, 3)
+        if not self.training and self.config.floor_guard:
+            flight = flight * (current.reshape(shape)[..., 2].amin(-1) > 0).to(flight.dtype)
         pose = project_bone_lengths(proposed.reshape(shape), lengths)
         pose = ballistic_shift(pose, current.reshape(shape), previous.reshape(shape), flight, dt, self.com_weights)
         return pose.reshape(proposed.shape)
@@ -175,6 +177,9 @@ class PhysNet(nn.Module):
         pose = project_bone_lengths(average, lengths[:, None])
         w = self.com_weights
         pose = pose + (centre_of_mass(average, w) - centre_of_mass(pose, w)).unsqueeze(-2)
+        if not self.training and self.config.floor_guard:
+            # report as flight only the marked frames the guard left ballistic (off the floor)
+            shared = shared * (pose[..., 2].amin(-1) > 0).to(shared.dtype)
         return PhysNetOutput(
             pose=pose, forward=fwd, backward=bwd, data_states=data[:b].reshape(b, t, J, 3),
             contact_logits=torch.cat([logits[:b], logits[b:].flip(1)]), flight=shared, noise_norm=noise_norm,

@@ -8,7 +8,8 @@ synthetic motion, seen through random virtual cameras with detector-like noise a
 the shipped ICL lifter: PhysNet learns on the S3D_dd it will get (training/physnet_data.py).
 Loss: the mean joint error of S3D_pp (root-relative, plus the shape of the global trajectory
 at half weight), the same for the forward and backward estimates at half weight, velocity and
-acceleration errors, the contact labels (BCE), and L_noise = mean ||N_t||_F.
+acceleration errors, the contact labels (BCE), and L_noise = mean ||N_t||_F; with
+--flight-weight, also a class-balanced BCE on P(no support), the flight mask itself.
 
 Fine-tuning (--finetune-2d a.npz [b.npz ...], from --init weights): 2D pose files (FinePhys
 Save 2D Pose), lifted, re-estimated and projected back through the camera the lifter
@@ -66,7 +67,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--accel-weight", type=float, default=6.0, help="weight of the acceleration term")
     p.add_argument("--flight-weight", type=float, default=0.0,
                    help="weight of a class-balanced BCE on P(no support), the flight mask PhysNet uses "
-                        "(0: contacts BCE only, as the shipped weights)")
+                        "(0: contacts BCE only); sets the flight threshold to 1 - the training data's "
+                        "flight share, undoing the balancing")
     p.add_argument("--finetune-2d", nargs="*", default=None, help="2D pose files (.npz/.json): L_2D fine-tuning")
     p.add_argument("--elevation", type=float, default=0.0, help="camera elevation of the 2D files (degrees)")
     p.add_argument("--init", default=None, help="start from these PhysNet weights (fine-tuning)")
@@ -158,6 +160,17 @@ def loss_3d(out, batch, args) -> tuple[torch.Tensor, dict]:
         total = total + args.flight_weight * flight_bce
         parts["flight"] = flight_bce.item()
     return total, parts
+
+
+def balanced_flight_threshold(seqs) -> float:
+    """The flight threshold for a PhysNet trained with flight_loss: weighting the two classes
+    equally trains P(no support) as if half of all frames were flight, so the frames a
+    calibrated model would call flight (posterior > 0.5 under the true share f) are those with
+    P > 1 - f. f: the share of frames without any contact in the training sequences."""
+    flight = sum(float(np.prod(1 - s.contacts, -1).sum()) for s in seqs)
+    frames = sum(len(s.contacts) for s in seqs)
+    share = flight / max(frames, 1)
+    return float(min(max(round(1.0 - share, 2), 0.5), 0.95))
 
 
 def flight_loss(contact_logits: torch.Tensor, contacts: torch.Tensor) -> torch.Tensor:
@@ -257,6 +270,9 @@ def main(argv=None) -> None:
         model.train()
     else:
         config = PhysNetConfig(dim=args.dim, mode=args.mode, inverse_mass=args.inverse_mass)
+        if args.flight_weight:
+            config.flight_threshold = balanced_flight_threshold(seqs)
+            log(f"flight threshold {config.flight_threshold:.2f} (1 - the share of flight frames)")
         model = PhysNet(config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, total_steps=args.steps, pct_start=0.05)

@@ -127,3 +127,25 @@ def test_flight_threshold_decides_which_frames_are_flight(standing_pose):
     assert marked[0.2].min() == 1.0 and marked[0.8].max() == 0.0
     with pytest.raises(ValueError, match="flight_threshold"):
         PhysNetConfig(flight_threshold=1.0)
+
+
+def test_floor_guard_stops_a_false_flight_at_the_floor(standing_pose):
+    """Every frame of a standing second marked as flight (the contact head forced): without the
+    guard the centre of mass falls freely, metres through the floor; with it the ballistic
+    constraint lets go as soon as the body touches the floor, and the frames on the floor are
+    not reported as flight."""
+    torch.manual_seed(0)
+    q, dt, lengths = _sequence(standing_pose, 30)
+    lowest, reported = {}, {}
+    for guard in (False, True):
+        model = PhysNet(PhysNetConfig(floor_guard=guard, **SMALL)).eval()
+        with torch.no_grad():
+            model.contact_head.weight.zero_()
+            model.contact_head.bias.fill_(-10.0)  # P(no support) ~ 1 everywhere
+            out = model(q, dt, lengths)
+        lowest[guard] = out.pose[0, ..., 2].amin().item()
+        reported[guard] = out.flight[0]
+    assert lowest[False] < -1.0, lowest  # free fall through the floor
+    assert lowest[True] > -0.15, lowest
+    assert reported[False].min() == 1.0
+    assert reported[True].mean() < 0.5, reported[True]

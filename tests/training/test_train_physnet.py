@@ -43,6 +43,7 @@ def test_pretrain_stop_resume_load_and_finetune_2d(tmp_path):
 
     with safe_open(str(tmp_path / "out" / "tiny_physnet_flight.safetensors"), "pt") as f:
         assert "--flight-weight 0.5" in f.metadata()["command"]
+    assert "flight threshold 0." in flight
 
 
 def test_flight_loss_is_balanced_bce_on_no_support():
@@ -70,3 +71,19 @@ def test_flight_loss_is_balanced_bce_on_no_support():
     assert (p_after[label == 1] > 0.5).all() and (p_after[label == 0] < 0.5).all()
     # No flight frame in the batch: only the supported half counts, and it stays finite.
     assert torch.isfinite(flight_loss(logits, torch.ones(2, 10, 3)))
+
+
+def test_balanced_flight_threshold_undoes_the_class_balancing():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from finephys.training.train_physnet import balanced_flight_threshold
+
+    contacts = np.ones((100, 3), dtype=np.float32)
+    contacts[:14] = 0.0  # 14 % of the frames without any contact
+    contacts[14:30, 0] = 0.0  # one foot up is still supported
+    seqs = [SimpleNamespace(contacts=contacts), SimpleNamespace(contacts=np.ones((100, 3), dtype=np.float32))]
+    assert balanced_flight_threshold(seqs) == 0.93  # 14 of 200 frames are flight
+    assert balanced_flight_threshold(seqs[:1]) == 0.86
+    assert balanced_flight_threshold([SimpleNamespace(contacts=np.zeros((10, 3)))]) == 0.5  # clamped
