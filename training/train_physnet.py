@@ -69,6 +69,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="weight of a class-balanced BCE on P(no support), the flight mask PhysNet uses "
                         "(0: contacts BCE only); sets the flight threshold to 1 - the training data's "
                         "flight share, undoing the balancing")
+    p.add_argument("--flight-balance", choices=["balanced", "plain"], default="balanced",
+                   help="flight BCE: classes weighted equally (threshold 1 - flight share) or plain (threshold 0.5)")
     p.add_argument("--finetune-2d", nargs="*", default=None, help="2D pose files (.npz/.json): L_2D fine-tuning")
     p.add_argument("--elevation", type=float, default=0.0, help="camera elevation of the 2D files (degrees)")
     p.add_argument("--init", default=None, help="start from these PhysNet weights (fine-tuning)")
@@ -156,7 +158,7 @@ def loss_3d(out, batch, args) -> tuple[torch.Tensor, dict]:
              + args.noise_weight * noise)
     parts = {"mpjpe": main.item(), "accel": accel.item(), "bce": bce.item(), "noise": noise.item()}
     if args.flight_weight:
-        flight_bce = flight_loss(out.contact_logits, contacts)
+        flight_bce = flight_loss(out.contact_logits, contacts, balanced=args.flight_balance == "balanced")
         total = total + args.flight_weight * flight_bce
         parts["flight"] = flight_bce.item()
     return total, parts
@@ -173,18 +175,21 @@ def balanced_flight_threshold(seqs) -> float:
     return float(min(max(round(1.0 - share, 2), 0.5), 0.95))
 
 
-def flight_loss(contact_logits: torch.Tensor, contacts: torch.Tensor) -> torch.Tensor:
+def flight_loss(contact_logits: torch.Tensor, contacts: torch.Tensor, balanced: bool = True) -> torch.Tensor:
     """Class-balanced BCE on P(no support) = prod_k (1 - sigmoid(logit_k)), the quantity the
     flight mask thresholds. logits, contacts [N,T,3] -> scalar.
 
     The per-contact BCE treats a frame with one foot barely down like any other; a short hop
     is a few frames in hundreds, so it hardly moves that loss, and PhysNet learned to miss
     small hops. Weighting flight and supported frames equally (each class's mean, halved)
-    makes a missed hop cost as much as a false one."""
+    makes a missed hop cost as much as a false one. balanced=False: the plain mean BCE over
+    frames (P stays calibrated to the true flight share, so the threshold stays 0.5)."""
     log_flight = torch.nn.functional.logsigmoid(-contact_logits).sum(-1)  # log P(no support)
     # log(1 - P) without cancellation: log(-expm1(log P)), P clamped below 1.
     log_support = torch.log(-torch.expm1(log_flight.clamp(max=-1e-6)))
     label = torch.prod(1 - contacts, -1)
+    if not balanced:
+        return -(label * log_flight + (1 - label) * log_support).mean()
     flight_frames, support_frames = label.sum(), (1 - label).sum()
     miss = -(label * log_flight).sum() / flight_frames.clamp(min=1.0)
     false = -((1 - label) * log_support).sum() / support_frames.clamp(min=1.0)
@@ -270,7 +275,7 @@ def main(argv=None) -> None:
         model.train()
     else:
         config = PhysNetConfig(dim=args.dim, mode=args.mode, inverse_mass=args.inverse_mass)
-        if args.flight_weight:
+        if args.flight_weight and args.flight_balance == "balanced":
             config.flight_threshold = balanced_flight_threshold(seqs)
             log(f"flight threshold {config.flight_threshold:.2f} (1 - the share of flight frames)")
         model = PhysNet(config)

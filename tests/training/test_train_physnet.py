@@ -69,6 +69,8 @@ def test_flight_loss_is_balanced_bce_on_no_support():
         optimizer.step()
     p_after = torch.prod(1 - torch.sigmoid(trained.detach()), -1)
     assert (p_after[label == 1] > 0.5).all() and (p_after[label == 0] < 0.5).all()
+    plain = -(label * p.log() + (1 - label) * (1 - p).log()).mean()
+    assert torch.allclose(flight_loss(logits, contacts, balanced=False), plain, atol=1e-5)
     # No flight frame in the batch: only the supported half counts, and it stays finite.
     assert torch.isfinite(flight_loss(logits, torch.ones(2, 10, 3)))
 
