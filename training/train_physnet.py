@@ -9,7 +9,8 @@ the shipped ICL lifter: PhysNet learns on the S3D_dd it will get (training/physn
 Loss: the mean joint error of S3D_pp (root-relative, plus the shape of the global trajectory
 at half weight), the same for the forward and backward estimates at half weight, velocity and
 acceleration errors, the contact labels (BCE), and L_noise = mean ||N_t||_F; with
---flight-weight, also a class-balanced BCE on P(no support), the flight mask itself.
+--flight-weight, also a BCE on P(no support), the flight mask itself (class-balanced unless
+--flight-balance plain).
 
 Fine-tuning (--finetune-2d a.npz [b.npz ...], from --init weights): 2D pose files (FinePhys
 Save 2D Pose), lifted, re-estimated and projected back through the camera the lifter
@@ -66,9 +67,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--contact-weight", type=float, default=0.5, help="weight of the contact BCE")
     p.add_argument("--accel-weight", type=float, default=6.0, help="weight of the acceleration term")
     p.add_argument("--flight-weight", type=float, default=0.0,
-                   help="weight of a class-balanced BCE on P(no support), the flight mask PhysNet uses "
-                        "(0: contacts BCE only); sets the flight threshold to 1 - the training data's "
-                        "flight share, undoing the balancing")
+                   help="weight of a BCE on P(no support), the flight mask PhysNet uses (0: contacts BCE "
+                        "only); balanced, it sets the flight threshold to 1 - the training data's flight "
+                        "share, undoing the balancing")
     p.add_argument("--flight-balance", choices=["balanced", "plain"], default="balanced",
                    help="flight BCE: classes weighted equally (threshold 1 - flight share) or plain (threshold 0.5)")
     p.add_argument("--finetune-2d", nargs="*", default=None, help="2D pose files (.npz/.json): L_2D fine-tuning")
@@ -176,8 +177,8 @@ def balanced_flight_threshold(seqs) -> float:
 
 
 def flight_loss(contact_logits: torch.Tensor, contacts: torch.Tensor, balanced: bool = True) -> torch.Tensor:
-    """Class-balanced BCE on P(no support) = prod_k (1 - sigmoid(logit_k)), the quantity the
-    flight mask thresholds. logits, contacts [N,T,3] -> scalar.
+    """BCE on P(no support) = prod_k (1 - sigmoid(logit_k)), the quantity the flight mask
+    thresholds; class-balanced by default. logits, contacts [N,T,3] -> scalar.
 
     The per-contact BCE treats a frame with one foot barely down like any other; a short hop
     is a few frames in hundreds, so it hardly moves that loss, and PhysNet learned to miss
