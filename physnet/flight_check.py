@@ -8,8 +8,8 @@ Imposing the law on such a run makes the body fall through its support (on the S
 with a PhysNet trained with the flight loss: the centre of mass bounced 0.6 m while the
 gymnast stood on the box).
 
-The test per run: the vertical acceleration of the least-squares parabola through the data's
-COM heights; the run stays flight when it is at most max_accel (m/s^2, negative: downwards).
+The test per run: the vertical acceleration of a robust least-squares parabola through the
+data's COM heights; the run stays flight when it is at most max_accel (m/s^2, negative: downwards).
 A true flight gives about -9.81, a body on a support about 0; lift noise spreads both, so
 max_accel is chosen on validation clips (benchmarks/flight_check_tolerance.py).
 """
@@ -23,14 +23,23 @@ MIN_SECONDS = 0.2  # shorter runs say too little about their curvature: kept as 
 MIN_FRAMES = 4
 
 
-def fitted_vertical_acceleration(height: torch.Tensor, dt: float) -> float:
+def fitted_vertical_acceleration(height: torch.Tensor, dt: float, iterations: int = 10) -> float:
     """The COM's vertical acceleration (m/s^2) over a run [n >= 3]: twice the quadratic
-    coefficient of the least-squares parabola through the heights."""
+    coefficient of a robust parabola through the heights (iteratively reweighted least
+    squares with Huber weights at 1.345 robust standard deviations), so that a single wild
+    frame of the lift (a spike of the depth estimate) does not bend the fit."""
     n = height.shape[0]
     t = torch.arange(n, dtype=torch.float64) * dt
     t = t - t.mean()  # centred: a better-conditioned basis
     basis = torch.stack([torch.ones_like(t), t, t * t], -1)
-    coeffs = torch.linalg.lstsq(basis, height.double()[:, None]).solution
+    z = height.double()[:, None]
+    weights = torch.ones_like(z)
+    for _ in range(iterations):
+        root = weights.sqrt()
+        coeffs = torch.linalg.lstsq(basis * root, z * root).solution
+        residual = (z - basis @ coeffs).abs()
+        scale = 1.4826 * residual.median() + 1e-9
+        weights = (1.345 * scale / residual.clamp(min=1e-12)).clamp(max=1.0)
     return float(2 * coeffs[2, 0])
 
 

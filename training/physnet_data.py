@@ -71,9 +71,16 @@ def _yaw(angle: np.ndarray) -> np.ndarray:
     return rot
 
 
-def sample_batch(sequences: Sequence[PhysSequence], window: int, batch: int, rng: np.random.Generator) -> dict:
+def sample_batch(sequences: Sequence[PhysSequence], window: int, batch: int, rng: np.random.Generator,
+                 raise_share: float = 0.0, raise_max: float = 2.5) -> dict:
     """A batch of random windows: dd, gt [B,W,17,3] (xy recentred on the first dd pelvis,
-    random yaw), contacts [B,W,3], dt [B], lengths [B,16]."""
+    random yaw), contacts [B,W,3], dt [B], lengths [B,16].
+
+    raise_share: that share of the windows is lifted by a random height in [0.3, raise_max] m
+    (dd and gt alike, contact labels kept): the move as done on a box or a beam, whose top the
+    floor estimate cannot know, so the contact head learns support from the feet's motion
+    rather than from their height above the lowest point of the video. 0 (the shipped
+    weights) draws nothing more from rng."""
     usable = [s for s in sequences if len(s.dd) >= window]
     if not usable:
         raise ValueError(f"no training sequence has {window} frames")
@@ -83,6 +90,8 @@ def sample_batch(sequences: Sequence[PhysSequence], window: int, batch: int, rng
         start = int(rng.integers(0, len(seq.dd) - window + 1))
         a, b = seq.dd[start:start + window].copy(), seq.gt[start:start + window].copy()
         shift = np.array([a[0, 0, 0], a[0, 0, 1], 0.0], dtype=np.float32)
+        if raise_share > 0 and rng.random() < raise_share:
+            shift[2] = -rng.uniform(0.3, raise_max)
         dd.append(a - shift)
         gt.append(b - shift)
         con.append(seq.contacts[start:start + window])

@@ -72,6 +72,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "share, undoing the balancing")
     p.add_argument("--flight-balance", choices=["balanced", "plain"], default="balanced",
                    help="flight BCE: classes weighted equally (threshold 1 - flight share) or plain (threshold 0.5)")
+    p.add_argument("--raise-share", type=float, default=0.0,
+                   help="share of training windows lifted onto a support 0.3 to --raise-max m high (a box, a "
+                        "beam), so contacts are learnt from the feet's motion, not their height; 0: off")
+    p.add_argument("--raise-max", type=float, default=2.5, help="highest support of --raise-share (m)")
     p.add_argument("--finetune-2d", nargs="*", default=None, help="2D pose files (.npz/.json): L_2D fine-tuning")
     p.add_argument("--elevation", type=float, default=0.0, help="camera elevation of the 2D files (degrees)")
     p.add_argument("--init", default=None, help="start from these PhysNet weights (fine-tuning)")
@@ -297,7 +301,8 @@ def main(argv=None) -> None:
         if finetune:
             loss, parts = loss_2d(model, seqs, args, rng)
         else:
-            batch = {k: v.to(device) for k, v in sample_batch(seqs, args.window, args.batch, rng).items()}
+            batch = sample_batch(seqs, args.window, args.batch, rng, args.raise_share, args.raise_max)
+            batch = {k: v.to(device) for k, v in batch.items()}
             out = model(batch["dd"], batch["dt"], batch["lengths"])
             loss, parts = loss_3d(out, batch, args)
         if not torch.isfinite(loss):

@@ -30,3 +30,15 @@ def test_unmarks_only_the_runs_the_data_contradicts():
     kept = keep_ballistic_runs(flight, height[None], torch.tensor([DT]), max_accel=-3.0)
     assert kept[0, 2:17].sum() == 0
     assert torch.equal(kept[0, 17:], flight[0, 17:]) and torch.equal(kept[0, :2], flight[0, :2])
+
+
+def test_one_wild_frame_does_not_bend_the_fit():
+    """A lift's depth spike in the middle of a stand on a box looks like a hump (a negative
+    curvature) to plain least squares; the robust fit still sees a body at rest."""
+    rng = np.random.default_rng(1)
+    height = torch.full((18,), 2.8, dtype=torch.float64) + torch.tensor(rng.normal(0, 0.02, 18))
+    height[9] += 0.7
+    assert abs(fitted_vertical_acceleration(height, DT)) < 2.0
+    noisy_flight = _parabola(18) + torch.tensor(rng.normal(0, 0.02, 18))
+    noisy_flight[4] -= 0.5
+    assert abs(fitted_vertical_acceleration(noisy_flight, DT) - GRAVITY_Z) < 2.0

@@ -4,6 +4,8 @@ import re
 import subprocess
 import sys
 
+import torch
+
 from finephys.lifter.inference import PACKAGE_WEIGHTS as LIFTER_WEIGHTS
 from finephys.physnet.inference import PhysNetRunner
 
@@ -89,3 +91,36 @@ def test_balanced_flight_threshold_undoes_the_class_balancing():
     assert balanced_flight_threshold(seqs) == 0.93  # 14 of 200 frames are flight
     assert balanced_flight_threshold(seqs[:1]) == 0.86
     assert balanced_flight_threshold([SimpleNamespace(contacts=np.zeros((10, 3)))]) == 0.5  # clamped
+
+
+
+def test_raised_windows_keep_the_motion_and_the_labels():
+    """--raise-share: windows lifted onto a support by a constant height, dd and gt alike,
+    contacts kept; share 0 draws nothing more from the generator (the shipped weights'
+    batches are unchanged)."""
+    import numpy as np
+
+    from finephys.training.physnet_data import PhysSequence, sample_batch
+
+    rng = np.random.default_rng(0)
+    moving = [PhysSequence(dd=rng.normal(0, 0.3, (30, 17, 3)).astype(np.float32),
+                           gt=rng.normal(0, 0.3, (30, 17, 3)).astype(np.float32),
+                           contacts=(rng.random((30, 3)) > 0.5).astype(np.float32), fps=30.0,
+                           lengths=np.ones(16, dtype=np.float32), name=f"s{i}") for i in range(3)]
+    plain = sample_batch(moving, 10, 16, np.random.default_rng(5))
+    again = sample_batch(moving, 10, 16, np.random.default_rng(5), raise_share=0.0)
+    assert all(np.array_equal(plain[k], again[k]) for k in plain)
+    # A body at rest 1 m up with its feet on the ground: every window is the same but for the raise.
+    rest = np.zeros((30, 17, 3), dtype=np.float32)
+    rest[..., 2] = 1.0
+    contacts = np.tile(np.array([1, 0, 1], dtype=np.float32), (30, 1))
+    still = [PhysSequence(dd=rest, gt=rest + 0.1, contacts=contacts, fps=30.0,
+                          lengths=np.ones(16, dtype=np.float32), name="rest")]
+    raised = sample_batch(still, 10, 400, np.random.default_rng(5), raise_share=0.5, raise_max=2.0)
+    lift = raised["dd"][..., 2].amax((1, 2)) - 1.0
+    assert float((raised["dd"][..., 2] - raised["dd"][..., 2].amin((1, 2), keepdim=True)).abs().max()) < 1e-6
+    assert float((raised["gt"][..., 2] - raised["dd"][..., 2] - 0.1).abs().max()) < 1e-5  # raised alike
+    up = lift > 1e-6
+    assert 0.4 < float(up.float().mean()) < 0.6
+    assert float(lift[up].min()) >= 0.3 - 1e-6 and float(lift.max()) <= 2.0 + 1e-6
+    assert bool((raised["contacts"] == torch.from_numpy(contacts[:10])).all())
