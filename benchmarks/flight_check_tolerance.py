@@ -15,7 +15,6 @@ benchmarks/results/flight_check_tolerance.json).
 """
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
@@ -55,14 +54,7 @@ def marked_runs(lifter, runner, cases) -> list[dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--physnet", default=None, help="PhysNet weights (default: shipped)")
-    parser.add_argument("--lifters", default=None, help="folder with finephys_lifter_icl.* (default: lifter/weights)")
-    parser.add_argument("--out", default=str(bench.REPO_DIR / "benchmarks" / "results" / "flight_check_tolerance.json"),
-                        help="where the JSON goes (experiments: outside the repository)")
-    args = parser.parse_args()
-    if args.lifters:
-        bench.LIFTER_WEIGHTS.append(args.lifters)
+    args = bench.chain_arguments(__doc__, "flight_check_tolerance.json")
     lifter = bench._lifter("icl", fit=False)  # S3D_dd, as PhysNet is fed on the bench
     runner = bench.PhysNetRunner.from_files(args.physnet) if args.physnet else bench.PhysNetRunner.default()
     runner.model.config.flight_check_max_accel = None

@@ -55,11 +55,11 @@ MIN_FIT_DEPTH = 0.05  # m: a joint is kept at least this far in front of the cam
 class ImageFitSettings:
     """Tolerances of the energy terms (one unit of cost each) and the solver's budget."""
 
-    reprojection_std: float = 0.01  # share of the person's size (bounding-box diagonal)
+    reprojection_std: float = 0.02  # share of the person's size (bounding-box diagonal)
     prior_std_m: float = 0.2  # root-relative joints may leave the lifter's answer by about this
     root_prior_std_m: float = 0.8  # the root's position (its depth mostly) may move by about this
     bone_std_m: float = 0.005  # bone lengths stay within about this of their sequence length
-    accel_std_si: float = 40.0  # m/s^2: joint accelerations beyond this cost
+    accel_std_si: float = 80.0  # m/s^2: joint accelerations beyond this cost
     robust: float = 2.0  # pseudo-Huber knee, in units of reprojection_std
     iterations: int = 60  # L-BFGS iterations (the speed budget: see BENCHMARKS.md)
 
