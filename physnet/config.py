@@ -31,8 +31,9 @@ class PhysNetConfig(TaggedConfig):
     flight_threshold: float = 0.5
     # at inference: no ballistic constraint while the integrated body touches the floor (z <= 0
     # in the gravity frame), so a frame wrongly marked as flight (hands down in a cartwheel)
-    # cannot let the centre of mass fall through the floor. Off for the shipped weights: with
-    # them it lowers floor penetration but loosens the held-out flight law (BENCHMARKS.md, F5)
+    # cannot let the centre of mass fall through the floor. On in the shipped weights' JSON
+    # (trained with the flight loss, which needs it); off by default, as for PhysNets trained
+    # without that loss, where it loosened the held-out flight law (BENCHMARKS.md, F5)
     floor_guard: bool = False
     # at inference: a marked flight run (>= 0.2 s) over which the data-driven centre of mass
     # accelerates vertically by more than this (m/s^2; free fall is -9.81, resting on a support

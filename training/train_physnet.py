@@ -72,6 +72,12 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "share, undoing the balancing")
     p.add_argument("--flight-balance", choices=["balanced", "plain"], default="balanced",
                    help="flight BCE: classes weighted equally (threshold 1 - flight share) or plain (threshold 0.5)")
+    p.add_argument("--flight-threshold", type=float, default=None,
+                   help="store this flight threshold in the config (inference only; default: 0.5, or 1 - the "
+                        "flight share with the balanced flight loss)")
+    p.add_argument("--floor-guard", action="store_true",
+                   help="store floor_guard: true in the config (inference only: no ballistic constraint while "
+                        "the body touches the floor)")
     p.add_argument("--raise-share", type=float, default=0.0,
                    help="share of training windows lifted onto a support 0.3 to --raise-max m high (a box, a "
                         "beam), so contacts are learnt from the feet's motion, not their height; 0: off")
@@ -279,10 +285,18 @@ def main(argv=None) -> None:
         model, config = load_physnet(args.init)
         model.train()
     else:
-        config = PhysNetConfig(dim=args.dim, mode=args.mode, inverse_mass=args.inverse_mass)
+        threshold = PhysNetConfig.flight_threshold
         if args.flight_weight and args.flight_balance == "balanced":
-            config.flight_threshold = balanced_flight_threshold(seqs)
-            log(f"flight threshold {config.flight_threshold:.2f} (1 - the share of flight frames)")
+            threshold = balanced_flight_threshold(seqs)
+            log(f"flight threshold {threshold:.2f} (1 - the share of flight frames)")
+        if args.flight_threshold is not None:
+            threshold = args.flight_threshold
+            log(f"flight threshold {threshold:.2f} (--flight-threshold)")
+        try:
+            config = PhysNetConfig(dim=args.dim, mode=args.mode, inverse_mass=args.inverse_mass,
+                                   flight_threshold=threshold, floor_guard=args.floor_guard)
+        except ValueError as exc:
+            raise SystemExit(str(exc)) from exc
         model = PhysNet(config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, total_steps=args.steps, pct_start=0.05)

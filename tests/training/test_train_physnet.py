@@ -39,13 +39,16 @@ def test_pretrain_stop_resume_load_and_finetune_2d(tmp_path):
     assert "160 frames lifted" in tuned and "l2d" in tuned
     assert PhysNetRunner.from_files(tmp_path / "out" / "tiny_physnet_2d.safetensors").config.dim == 16
     # The flight BCE option: logged as its own part, its command saved with the weights.
-    flight = _run(tmp_path, "--steps", "10", "--flight-weight", "0.5", name="tiny_physnet_flight")
+    flight = _run(tmp_path, "--steps", "10", "--flight-weight", "0.5", "--flight-threshold", "0.6", "--floor-guard",
+                  name="tiny_physnet_flight")
     assert re.search(r"step 10/10 .* flight [0-9.]+", flight), flight[-2000:]
     from safetensors import safe_open
 
     with safe_open(str(tmp_path / "out" / "tiny_physnet_flight.safetensors"), "pt") as f:
         assert "--flight-weight 0.5" in f.metadata()["command"]
-    assert "flight threshold 0." in flight
+    assert "flight threshold 0." in flight and "0.60 (--flight-threshold)" in flight
+    stored = PhysNetRunner.from_files(tmp_path / "out" / "tiny_physnet_flight.safetensors").config
+    assert stored.flight_threshold == 0.6 and stored.floor_guard  # inference settings written with the weights
 
 
 def test_flight_loss_is_balanced_bce_on_no_support():
