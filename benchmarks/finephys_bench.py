@@ -83,20 +83,6 @@ def _physnet(output: str, fit: bool = False, **fusion) -> LiftAndReestimate:
 LIFTER_WEIGHTS: list = []  # --lifters overrides the folder of the shipped lifter weights
 
 
-def chain_arguments(doc: str, result_name: str) -> argparse.Namespace:
-    """The options of the scripts that score the lift -> PhysNet chain on validation data:
-    --physnet, --lifters (joins LIFTER_WEIGHTS), --out (default benchmarks/results/<result_name>)."""
-    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--physnet", default=None, help="PhysNet weights (default: shipped)")
-    parser.add_argument("--lifters", default=None, help="folder with finephys_lifter_icl.* (default: lifter/weights)")
-    parser.add_argument("--out", default=str(REPO_DIR / "benchmarks" / "results" / result_name),
-                        help="where the JSON goes (experiments: outside the repository)")
-    args = parser.parse_args()
-    if args.lifters:
-        LIFTER_WEIGHTS.append(args.lifters)
-    return args
-
-
 @functools.lru_cache(maxsize=None)
 def _lifter(kind: str, demonstrations: bool = True, fit: bool = True):
     folder = Path(LIFTER_WEIGHTS[0]) if LIFTER_WEIGHTS else PACKAGE_WEIGHTS

@@ -31,6 +31,7 @@ longer the ramp, the deeper the feet go around take-off and landing.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
@@ -77,7 +78,14 @@ def setting_name(threshold: float, band: float, detail: float) -> str:
 
 
 def main() -> None:
-    args = bench.chain_arguments(__doc__, "fusion_settings.json")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--physnet", default=None, help="PhysNet weights (default: shipped)")
+    parser.add_argument("--lifters", default=None, help="folder with finephys_lifter_icl.* (default: lifter/weights)")
+    parser.add_argument("--out", default=str(bench.REPO_DIR / "benchmarks" / "results" / "fusion_settings.json"),
+                        help="where the JSON goes (experiments: outside the repository)")
+    args = parser.parse_args()
+    if args.lifters:
+        bench.LIFTER_WEIGHTS.append(args.lifters)
     lifter = bench._lifter("icl", fit=False)  # S3D_dd, as on the bench
     runner = bench.PhysNetRunner.from_files(args.physnet) if args.physnet else bench.PhysNetRunner.default()
     shipped_threshold = runner.config.flight_threshold

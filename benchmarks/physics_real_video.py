@@ -6,8 +6,6 @@
 There is no ground truth for real video, but the flight law needs none: over the frames
 PhysNet marks as flight (no support), the median |c''_z + 9.81| (m/s^2) of each estimate's
 centre of mass. Also: bone-length std (cm, frames where the gymnast was found), PhysNet speed.
-Per flight phase also the vertical acceleration of the lift's centre of mass fitted over it
-(physnet/flight_check.py: near -9.81 in a true flight, near 0 on a support).
 Saves benchmarks/results/physics_real_video.json and benchmarks/results/sports2d_com.png
 (or into --out, for experiments).
 """
@@ -21,7 +19,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 from _package import REPO_DIR, load_package  # noqa: E402
@@ -32,7 +29,6 @@ from finephys.lifter.bank import builtin_bank  # noqa: E402
 from finephys.lifter.inference import PACKAGE_WEIGHTS, Lifter  # noqa: E402
 from finephys.metrics.com import ballistic_errors, centre_of_mass  # noqa: E402
 from finephys.lifter.baselines import smooth_3d  # noqa: E402
-from finephys.physnet.flight_check import fitted_vertical_acceleration  # noqa: E402
 from finephys.physnet.frames import GravityFrame  # noqa: E402
 from finephys.physnet.fuse import FUSION_DEFAULTS, fuse  # noqa: E402
 from finephys.physnet.inference import PhysNetRunner  # noqa: E402
@@ -70,12 +66,8 @@ def main() -> None:
                       "flight_com_mean_ms2": float(law.mean()) if law.size else float("nan"),
                       "bone_std_mean_cm": 100 * float(std.mean()), "bone_std_max_cm": 100 * float(std.max())}
     phases = report.flight_phases
-    lift_com_height = centre_of_mass(frame.to_gravity(data.global_joints()))[:, 2]
-    phase_accel = [fitted_vertical_acceleration(torch.from_numpy(lift_com_height[a:b]), 1.0 / fps) if b - a >= 3
-                   else float("nan") for a, b in phases]
     print(f"Sports2D demo: {pose2d.num_frames} frames at {fps:g} fps, gymnast found in {int(found.sum())}; "
-          f"PhysNet flight phases {phases}; the lift's COM vertical acceleration over each "
-          f"{[round(a, 1) for a in phase_accel]} m/s²; PhysNet {pose2d.num_frames / seconds:.0f} frames/s")
+          f"PhysNet flight phases {phases}; PhysNet {pose2d.num_frames / seconds:.0f} frames/s")
     print("| estimate | flight COM median (m/s²) | mean | bone std mean (cm) | max |")
     print("|---|---|---|---|---|")
     for name, r in rows.items():
@@ -89,7 +81,6 @@ def main() -> None:
         "command": "benchmarks/physics_real_video.py" + (f" --physnet {args.physnet}" if args.physnet else "")
         + (f" --lifters {args.lifters}" if args.lifters else ""),
         "frames": pose2d.num_frames, "found_frames": int(found.sum()), "flight_phases": phases,
-        "flight_phase_lift_accel_ms2": phase_accel,
         "physnet_frames_per_second": pose2d.num_frames / seconds, "estimates": rows,
         "report": report.summary()}, indent=1, allow_nan=True))
     print(f"saved {out} and {out_png}")

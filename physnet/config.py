@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Optional
+from typing import ClassVar
 
 from ..modelfiles import TaggedConfig
 
@@ -35,11 +35,6 @@ class PhysNetConfig(TaggedConfig):
     # (trained with the flight loss, which needs it); off by default, as for PhysNets trained
     # without that loss, where it loosened the held-out flight law (BENCHMARKS.md, F5)
     floor_guard: bool = False
-    # at inference: a marked flight run (>= 0.2 s) over which the data-driven centre of mass
-    # accelerates vertically by more than this (m/s^2; free fall is -9.81, resting on a support
-    # 0) is not flight: support above the floor, a box or a beam (physnet/flight_check.py).
-    # None: off (the shipped weights)
-    flight_check_max_accel: Optional[float] = None
 
     def __post_init__(self) -> None:
         self.dilations = tuple(int(d) for d in self.dilations)
@@ -49,9 +44,4 @@ class PhysNetConfig(TaggedConfig):
             raise ValueError(f"unknown M^-1 form {self.inverse_mass!r}; use one of {', '.join(INVERSE_MASS_FORMS)}")
         if not 0.0 < self.flight_threshold < 1.0:
             raise ValueError(f"flight_threshold must lie in (0, 1), got {self.flight_threshold}")
-        if self.flight_check_max_accel is not None:
-            self.flight_check_max_accel = float(self.flight_check_max_accel)
-            if not -9.81 < self.flight_check_max_accel < 9.81:
-                raise ValueError("flight_check_max_accel must lie between -9.81 (free fall) and 9.81 m/s^2 "
-                                 f"(or be None: off), got {self.flight_check_max_accel}")
 

@@ -18,7 +18,7 @@ from ..skeleton.sequence import Pose3DSequence
 from .config import PhysNetConfig
 from .constraints import median_bone_lengths
 from .frames import GravityFrame
-from .model import PhysNet, PhysNetOutput
+from .model import PhysNet
 from .report import PhysicsReport
 
 FLIGHT_EXTRA = "physnet_flight"  # Pose3DSequence.extras key: the frames PhysNet marked as flight [T] bool
@@ -49,9 +49,7 @@ class PhysNetRunner:
     def default(cls) -> "PhysNetRunner":
         return cls.from_files(PACKAGE_WEIGHTS / f"{DEFAULT_NAME}.safetensors")
 
-    def run_network(self, pose3d: Pose3DSequence, elevation_deg: float = 0.0) -> tuple[PhysNetOutput, GravityFrame, np.ndarray]:
-        """The network on one sequence: (its output, batch of 1, in the gravity frame; the
-        gravity frame; the input q [T,17,3] in it). reestimate() turns this into results."""
+    def reestimate(self, pose3d: Pose3DSequence, elevation_deg: float = 0.0) -> tuple[Pose3DSequence, PhysicsReport]:
         if pose3d.num_frames < 3:
             raise PoseDataError(f"PhysNet needs at least 3 frames (the Verlet update looks at "
                                 f"t-1, t, t+1); this sequence has {pose3d.num_frames}")
@@ -75,10 +73,6 @@ class PhysNetRunner:
                                  torch.from_numpy(lengths).float()[None])
         finally:
             torch.set_num_threads(threads)
-        return out, frame, q
-
-    def reestimate(self, pose3d: Pose3DSequence, elevation_deg: float = 0.0) -> tuple[Pose3DSequence, PhysicsReport]:
-        out, frame, q = self.run_network(pose3d, elevation_deg)
         pose_g = out.pose[0].double().numpy()
         pose_cam = frame.to_camera(pose_g)
         root = pose_cam[:, 0]

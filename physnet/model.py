@@ -16,8 +16,7 @@ Parts, in the order data flows:
   C_t = C_res (ground reaction and other constraint forces);
 - q''_t = M^-1_t (J_t - C_t), softly limited, then Verlet (physnet/integrator.py), then the
   constraint projections (physnet/constraints.py): rigid bones, and in flight the centre of
-  mass on the ballistic parabola (with config.floor_guard, only while nothing touches the floor;
-  with config.flight_check_max_accel, only on runs over which the data's COM falls);
+  mass on the ballistic parabola (with config.floor_guard, only while nothing touches the floor);
 - the pose decoder: the average of both directions, bones made rigid again, and the
   averaged centre of mass restored (an average of two parabolas with the same g is one).
 
@@ -35,7 +34,6 @@ from torch import nn
 
 from .config import PhysNetConfig
 from .constraints import GRAVITY_Z, ballistic_shift, centre_of_mass, com_weights, project_bone_lengths
-from .flight_check import keep_ballistic_runs
 from .inertia import STATE, InverseInertia
 from .integrator import rollout, teacher_forced
 
@@ -147,9 +145,6 @@ class PhysNet(nn.Module):
         shared = 0.5 * (p_flight[:b] + p_flight[b:].flip(1))  # one flight mask for both passes
         if not self.training and self.config.hard_flight:
             shared = (shared > self.config.flight_threshold).to(shared.dtype)
-            if self.config.flight_check_max_accel is not None:
-                com_height = centre_of_mass(data[:b].reshape(b, t, J, 3), self.com_weights)[..., 2]
-                shared = keep_ballistic_runs(shared, com_height, dt, self.config.flight_check_max_accel)
         flight = torch.cat([shared, shared.flip(1)])
         inverse_mass, noise_norm = self.inverse_mass(h)
         context = self.global_to_local(h)
