@@ -6,7 +6,7 @@ depth. This stage solves for the global camera-frame joints X [T,17,3] that mini
 energy (a maximum-a-posteriori estimate with the lifter as the prior):
 
     E(X) = sum_tj  c_tj * rho(|project(X_tj) - u_tj| / (s_t * reprojection_std))   image
-         + sum_tj  |(X_tj - X_t0) - (N_tj - N_t0)|^2 / prior_std^2              lifter's pose
+         + sum_tb  |(X_child - X_parent) - (N_child - N_parent)|^2 / prior_std^2  lifter's pose
          + sum_t   |X_t0 - N_t0|^2 / root_prior_std^2                           lifter's root
          + sum_tb  (|X_child - X_parent| - L_b)^2 / bone_std^2                    rigid bones
          + sum_tj  |X_t+1 - 2 X_t + X_t-1|^2 / (accel_std / fps^2)^2              smooth motion
@@ -16,16 +16,25 @@ image then does not pull), s_t the person's size in frame t (pixels, so the repr
 tolerance is a share of the body whatever the resolution), rho the pseudo-Huber function
 (a left/right swap the detector reports with high confidence costs linearly, not
 quadratically), and L the bone lengths: the median of the lifted ones, left and right equal.
-Minimised with L-BFGS (analytic gradient) from N. The defaults were chosen on the training
-clips and synthetic validation clips (benchmarks/lifter_fit_settings.py), never on the
-held-out ones.
+The lifter's pose is held bone by bone, not joint by joint: moving an upper arm to meet the
+image then carries the forearm along instead of pulling the wrist back to where the lifter put
+it (the joint-by-joint prior, |(X_tj - X_t0) - (N_tj - N_t0)|^2, remains as an option;
+validation and held-out scores of both in BENCHMARKS.md).
+Minimised with L-BFGS (analytic gradient), started from N with its bones set to L (directions
+kept) and placed where it reprojects best: the stiff bone term is then satisfied from the first
+step, and the iterations go to the image instead of to straightening bones (on the validation
+sets this start in 60 iterations does what 100 from the lift do; BENCHMARKS.md). The defaults
+were chosen on the training clips and synthetic validation clips
+(benchmarks/lifter_fit_settings.py), never on the held-out ones.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import torch
 
+from ..physnet.constraints import project_bone_lengths
 from ..skeleton.camera import PinholeCamera
 from ..skeleton.errors import PoseDataError
 from ..skeleton.h36m import BONES, SYMMETRIC_BONES, bone_lengths
@@ -56,15 +65,19 @@ class ImageFitSettings:
     """Tolerances of the energy terms (one unit of cost each) and the solver's budget."""
 
     reprojection_std: float = 0.02  # share of the person's size (bounding-box diagonal)
-    prior_std_m: float = 0.2  # root-relative joints may leave the lifter's answer by about this
+    prior_std_m: float = 0.2  # each bone (child minus parent) may leave the lifter's by about this
+    prior_on_bones: bool = True  # False: each root-relative joint is held instead (the first design)
     root_prior_std_m: float = 0.8  # the root's position (its depth mostly) may move by about this
-    bone_std_m: float = 0.005  # bone lengths stay within about this of their sequence length
+    bone_std_m: float = 0.04  # bone lengths stay within about this of their sequence length
     accel_std_si: float = 80.0  # m/s^2: joint accelerations beyond this cost
     robust: float = 2.0  # pseudo-Huber knee, in units of reprojection_std
     iterations: int = 60  # L-BFGS iterations (the speed budget: see BENCHMARKS.md)
+    rigid_start: bool = True  # start from the lift with the sequence's bone lengths (False: the lift as it is)
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():
+            if isinstance(value, bool):
+                continue
             if not (np.isfinite(value) and value > 0):
                 raise PoseDataError(f"image fit setting {name} must be a positive number, got {value!r}")
 
@@ -87,6 +100,19 @@ def person_sizes(keypoints: np.ndarray, confidence: np.ndarray) -> np.ndarray:
     return np.where(measured, sizes, fill)
 
 
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """Sum of a * b over all entries, without the temporary (the solve is many small calls)."""
+    return float(np.vdot(a, b))
+
+
+def _add_bone_gradient(grad: np.ndarray, d_bone: np.ndarray) -> None:
+    """Add each bone's gradient d_bone [T,16,3] (with respect to child minus parent) to its
+    child and, negated, to its parent: grad [T,17,3], in place."""
+    grad[:, _CHILD] += d_bone  # each joint is the child of one bone at most...
+    for bones, parents in _PARENT_GROUPS:  # ...and a parent of up to three: one group each
+        grad[:, parents] -= d_bone[:, bones]
+
+
 class ImageFitEnergy:
     """The energy above and its gradient, written out by hand (numpy, float64): the solve is
     a few hundred small evaluations, where autograd's per-operation overhead would dominate.
@@ -97,6 +123,8 @@ class ImageFitEnergy:
         s = settings
         self.shape = lifted.shape
         self.lifted_rel = lifted - lifted[:, :1]
+        self.prior_on_bones = s.prior_on_bones
+        self.lifted_bones = self.lifted_rel[:, _CHILD] - self.lifted_rel[:, _PARENT]
         self.lifted_root = lifted[:, 0].copy()
         self.lengths = sequence_bone_lengths(self.lifted_rel)
         uv = np.nan_to_num(np.asarray(keypoints, dtype=np.float64))
@@ -122,33 +150,37 @@ class ImageFitEnergy:
         inv_depth = 1.0 / np.where(in_front, x[..., 2], MIN_FIT_DEPTH)[..., None]  # [T,17,1]
         error = x[..., :2] * inv_depth * self.focal + self.centre_minus_uv  # [T,17,2] px
         soft = np.sqrt(1 + (error ** 2).sum(-1) * self.inv_huber_px2)  # [T,17]
-        total = float((self.conf * (soft - 1)).sum()) * self.huber_scale
+        total = _dot(self.conf, soft - 1) * self.huber_scale
         d_pixel = (self.conf_over_tol2 / soft)[..., None] * error * self.focal  # dE/d(x/z, y/z)
         grad = np.empty_like(x)
         grad[..., :2] = d_pixel * inv_depth
         grad[..., 2] = -(d_pixel * x[..., :2]).sum(-1) * (inv_depth[..., 0] ** 2 * in_front)
-        # the lifter's root-relative pose, and its root
-        pose = x - x[:, :1] - self.lifted_rel
-        total += float((pose ** 2).sum()) * self.pose_weight
-        pose *= 2 * self.pose_weight
-        grad += pose
-        grad[:, 0] -= pose.sum(1)
+        # the lifter's pose (bone by bone, or joint by joint), and its root
+        bone = x[:, _CHILD] - x[:, _PARENT]
+        d_bone = 0.0  # dE/d(bone vector) [T,16,3], added to the joints once, after the bone terms
+        if self.prior_on_bones:
+            pose = bone - self.lifted_bones
+            total += _dot(pose, pose) * self.pose_weight
+            d_bone = 2 * self.pose_weight * pose
+        else:
+            pose = x - x[:, :1] - self.lifted_rel
+            total += _dot(pose, pose) * self.pose_weight
+            pose *= 2 * self.pose_weight
+            grad += pose
+            grad[:, 0] -= pose.sum(1)
         place = x[:, 0] - self.lifted_root
-        total += float((place ** 2).sum()) * self.place_weight
+        total += _dot(place, place) * self.place_weight
         grad[:, 0] += 2 * self.place_weight * place
         # rigid bones
-        bone = x[:, _CHILD] - x[:, _PARENT]
         length = np.sqrt((bone ** 2).sum(-1)) + 1e-12
         stretch = length - self.lengths
-        total += float((stretch ** 2).sum()) * self.bone_weight
-        d_bone = (2 * self.bone_weight * stretch / length)[..., None] * bone
-        grad[:, _CHILD] += d_bone  # each joint is the child of one bone at most...
-        for bones, parents in _PARENT_GROUPS:  # ...and a parent of up to three: one group each
-            grad[:, parents] -= d_bone[:, bones]
+        total += _dot(stretch, stretch) * self.bone_weight
+        d_bone = d_bone + (2 * self.bone_weight * stretch / length)[..., None] * bone
+        _add_bone_gradient(grad, d_bone)
         # smooth motion
         if len(x) > 2:
             accel = x[2:] - 2 * x[1:-1] + x[:-2]
-            total += float((accel ** 2).sum()) * self.accel_weight
+            total += _dot(accel, accel) * self.accel_weight
             accel *= 2 * self.accel_weight
             grad[2:] += accel
             grad[1:-1] -= 2 * accel
@@ -167,22 +199,22 @@ def minimize_lbfgs(energy, x: np.ndarray, iterations: int, memory: int = 5) -> n
         direction = -grad
         alphas = []
         for step, change, rho in reversed(history):
-            alpha = rho * float((step * direction).sum())
+            alpha = rho * _dot(step, direction)
             direction = direction - alpha * change
             alphas.append(alpha)
         if history:
             step, change, rho = history[-1]
-            direction = direction / (rho * float((change * change).sum()))  # H0 = s.y / y.y
+            direction = direction / (rho * _dot(change, change))  # H0 = s.y / y.y
         else:  # no curvature known yet: a first step of about 1 cm per coordinate
             direction = direction * (0.01 / max(float(np.abs(direction).max()), 1e-12))
         for (step, change, rho), alpha in zip(history, reversed(alphas)):
-            beta = rho * float((change * direction).sum())
+            beta = rho * _dot(change, direction)
             direction = direction + (alpha - beta) * step
-        slope = float((grad * direction).sum())
+        slope = _dot(grad, direction)
         if not slope < 0:  # not a descent direction: start the memory afresh along -grad
             history.clear()
             direction = -grad * (0.01 / max(float(np.abs(grad).max()), 1e-12))
-            slope = float((grad * direction).sum())
+            slope = _dot(grad, direction)
             if not slope < 0:
                 break  # the gradient vanished: converged
         length = 1.0
@@ -195,12 +227,28 @@ def minimize_lbfgs(energy, x: np.ndarray, iterations: int, memory: int = 5) -> n
         else:
             break  # no decrease along the direction: as good as it gets
         step, change = candidate - x, new_grad - grad
-        curvature = float((step * change).sum())
+        curvature = _dot(step, change)
         if curvature > 1e-12:
             history.append((step, change, 1.0 / curvature))
             del history[:-memory]
         x, value, grad = candidate, new_value, new_grad
     return x
+
+
+def rigid_starting_point(joints: np.ndarray, root: np.ndarray, lengths: np.ndarray, keypoints: np.ndarray,
+                         confidence: np.ndarray, camera: PinholeCamera) -> np.ndarray:
+    """The fit's starting point: joints [T,17,3] root-relative with every bone set to its length
+    in `lengths` [16] (BONES order; each bone's direction kept, forward kinematics from the
+    pelvis), placed per frame where it reprojects best onto keypoints [T,17,2] -> [T,17,3]
+    camera frame. Without a confident joint to place it by, it keeps `root` [T,3]."""
+    rigid = project_bone_lengths(torch.from_numpy(np.asarray(joints, np.float64)),
+                                 torch.from_numpy(np.asarray(lengths, np.float64))).numpy()
+    rigid = rigid - rigid[:, :1]
+    try:
+        root, _ = camera.fit_root_translation(rigid, keypoints, confidence)
+    except PoseDataError:  # no frame has two confident joints: the image cannot place it
+        pass
+    return rigid + np.asarray(root, np.float64)[:, None]
 
 
 def fit_to_image(
@@ -219,7 +267,9 @@ def fit_to_image(
     root = np.asarray(root, dtype=np.float64)
     lifted = joints + root[:, None]
     energy = ImageFitEnergy(lifted, keypoints, confidence, camera, fps, settings)
-    fitted = minimize_lbfgs(energy, lifted.ravel(), settings.iterations).reshape(lifted.shape)
+    start = rigid_starting_point(joints, root, energy.lengths, keypoints, confidence, camera) \
+        if settings.rigid_start else lifted
+    fitted = minimize_lbfgs(energy, start.ravel(), settings.iterations).reshape(lifted.shape)
     if not np.isfinite(fitted).all():  # a diverged solve: keep the lifter's answer, never NaN
         return joints, root
     new_root = fitted[:, 0].copy()

@@ -3,12 +3,12 @@ import numpy as np
 import pytest
 
 from finephys.lifter.image_fit import (ImageFitEnergy, ImageFitSettings, fit_to_image, minimize_lbfgs,
-                                       sequence_bone_lengths)
+                                       rigid_starting_point, sequence_bone_lengths)
 from finephys.motion.cameras import orbit_camera, project_clip
 from finephys.motion.noise2d import NOISY, corrupt
 from finephys.motion.synthetic import generate_clip
 from finephys.skeleton.errors import PoseDataError
-from finephys.skeleton.h36m import bone_lengths
+from finephys.skeleton.h36m import PARENTS, bone_lengths
 
 
 @pytest.fixture(scope="module")
@@ -20,12 +20,25 @@ def case():
 
 
 def _perturbed(truth, seed=0):
-    """A lifter-like answer: every joint off by a smooth-in-time random offset (4 cm), plus
-    frame-to-frame jitter (1 cm), and the root 20 cm too far."""
+    """A lifter-like answer: every bone turned off its true direction by a random rotation
+    that drifts smoothly in time (about 10 degrees; a lifter's errors are wrong limb
+    directions, mostly in depth) and 1 cm longer or shorter, the pose rebuilt from the pelvis
+    out, plus frame-to-frame jitter (1 cm), and the root 20 cm too far."""
     rng = np.random.default_rng(seed)
     t_len = truth.num_frames
-    drift = rng.normal(0, 0.04, (1, 17, 3)) + np.cumsum(rng.normal(0, 0.004, (t_len, 17, 3)), axis=0)
-    joints = truth.joints + drift + rng.normal(0, 0.01, (t_len, 17, 3))
+    axis_angle = rng.normal(0, 0.12, (1, 16, 3)) + np.cumsum(rng.normal(0, 0.01, (t_len, 16, 3)), axis=0)
+    rel = truth.joints - truth.joints[:, :1]
+    joints = np.zeros_like(rel)
+    for b, child in enumerate(range(1, 17)):
+        parent = PARENTS[child]
+        bone = rel[:, child] - rel[:, parent]
+        angle = np.linalg.norm(axis_angle[:, b], axis=-1, keepdims=True)
+        k = axis_angle[:, b] / np.maximum(angle, 1e-12)
+        turned = (bone * np.cos(angle) + np.cross(k, bone) * np.sin(angle)
+                  + k * (k * bone).sum(-1, keepdims=True) * (1 - np.cos(angle)))  # Rodrigues
+        turned *= 1 + rng.normal(0, 0.01) / np.linalg.norm(bone, axis=-1, keepdims=True)
+        joints[:, child] = joints[:, parent] + turned
+    joints = joints + rng.normal(0, 0.01, (t_len, 17, 3))
     joints = joints - joints[:, :1]
     return joints, truth.root + np.array([0.0, 0.0, 0.2])
 
@@ -44,7 +57,8 @@ def test_fit_reprojects_keeps_bones_and_gets_closer(case):
     before = _reprojection_px(camera, joints, root, pose2d)
     after = _reprojection_px(camera, fitted, new_root, pose2d)
     assert after < 0.4 * before, (before, after)
-    assert bone_lengths(fitted).std(axis=0).mean() < 0.2 * bone_lengths(joints).std(axis=0).mean()
+    # bones within the fit's tolerance (4 cm, chosen on validation data), far steadier than the lift's
+    assert bone_lengths(fitted).std(axis=0).mean() < 0.3 * bone_lengths(joints).std(axis=0).mean()
     error = lambda j: np.linalg.norm(j - truth.joints, axis=-1).mean()  # noqa: E731
     assert error(fitted) < error(joints)
     accel = lambda j: np.abs(np.diff(j, 2, axis=0)).mean()  # noqa: E731
@@ -65,11 +79,12 @@ def test_missing_joints_are_not_pulled_and_noise_is_tolerated(case):
     same, _ = fit_to_image(joints, root, moved, conf, camera, clip.fps)
     assert np.allclose(same, fitted, atol=1e-4)
     # noisy keypoints pull as hard as clean ones would, within the tolerance: the pose stays
-    # about as close to the truth, and the lift's jitter goes
+    # about as close to the truth, and most of the lift's jitter goes (the rigid start is
+    # placed frame by frame on the noisy keypoints, so a little of their jitter is left)
     error = lambda j: np.linalg.norm(j - truth.joints, axis=-1).mean()  # noqa: E731
     assert error(fitted) < 1.05 * error(joints)
     accel = lambda j: np.abs(np.diff(j, 2, axis=0)).mean()  # noqa: E731
-    assert accel(fitted) < 0.5 * accel(joints)
+    assert accel(fitted) < 0.6 * accel(joints)
 
 
 def test_bone_lengths_symmetric_and_settings_checked(case):
@@ -93,14 +108,46 @@ def test_single_frame_and_no_confident_joint(case):
     assert np.linalg.norm(blind - joints, axis=-1).mean() < 0.08
 
 
-def test_gradient_matches_finite_differences(case):
+def test_rigid_start_keeps_directions_sets_lengths_and_reprojects(case):
+    clip, camera, truth, pose2d = case
+    joints, root = _perturbed(truth, seed=3)
+    lengths = sequence_bone_lengths(joints)
+    start = rigid_starting_point(joints, root, lengths, pose2d.keypoints, pose2d.confidence, camera)
+    rel = start - start[:, :1]
+    assert np.allclose(bone_lengths(rel), lengths[None], atol=1e-5)  # every frame, every bone
+    bone = lambda j: j[:, 1:] - j[:, list(PARENTS[1:])]  # noqa: E731
+    cosine = (bone(rel) * bone(joints)).sum(-1) / (np.linalg.norm(bone(rel), axis=-1) * np.linalg.norm(bone(joints), axis=-1))
+    assert cosine.min() > 1 - 1e-9
+    # placed where it reprojects: better than at the lift's root (20 cm too far)
+    assert _reprojection_px(camera, rel, start[:, 0], pose2d) < 0.8 * _reprojection_px(camera, rel, root, pose2d)
+    # nothing seen: the given root is kept
+    blind = rigid_starting_point(joints, root, lengths, pose2d.keypoints, np.zeros_like(pose2d.confidence), camera)
+    assert np.allclose(blind[:, 0], root)
+
+
+def test_rigid_start_and_the_lift_start_both_fit(case):
+    """Both starting points give a fit that reprojects and gets closer to the truth; the
+    setting is a switch (a bool is a valid setting, not a tolerance that must be positive)."""
+    clip, camera, truth, pose2d = case
+    joints, root = _perturbed(truth, seed=4)
+    error = lambda j: np.linalg.norm(j - truth.joints, axis=-1).mean()  # noqa: E731
+    for rigid in (True, False):
+        fitted, new_root = fit_to_image(joints, root, pose2d.keypoints, pose2d.confidence, camera, clip.fps,
+                                        ImageFitSettings(rigid_start=rigid))
+        assert error(fitted) < error(joints), rigid
+        assert _reprojection_px(camera, fitted, new_root, pose2d) < 0.4 * _reprojection_px(camera, joints, root, pose2d)
+
+
+@pytest.mark.parametrize("prior_on_bones", [True, False])
+def test_gradient_matches_finite_differences(case, prior_on_bones):
     """The hand-written gradient is the energy's: central differences on a few frames, with
-    joints off the truth (every term active) and one behind the depth floor."""
+    joints off the truth (every term active) and one behind the depth floor; with the lifter's
+    pose held bone by bone (the default) and joint by joint."""
     clip, camera, truth, pose2d = case
     frames = slice(10, 16)
     lifted = truth.joints[frames] + truth.root[frames, None]
     energy = ImageFitEnergy(lifted, pose2d.keypoints[frames], pose2d.confidence[frames], camera, clip.fps,
-                            ImageFitSettings())
+                            ImageFitSettings(prior_on_bones=prior_on_bones))
     x = lifted + np.random.default_rng(0).normal(0, 0.05, lifted.shape)
     x[2, 5, 2] = -0.5  # behind the camera: the image term must not pull its depth
     x = x.ravel()
@@ -149,4 +196,4 @@ def test_shipped_lifter_on_the_real_sample_fits_the_image(repo_dir):
 
     assert reprojection(fitted) < 0.7 * reprojection(raw)
     found = seen.any(axis=1)
-    assert bone_lengths(fitted.joints[found]).std(axis=0).mean() < 0.2 * bone_lengths(raw.joints[found]).std(axis=0).mean()
+    assert bone_lengths(fitted.joints[found]).std(axis=0).mean() < 0.3 * bone_lengths(raw.joints[found]).std(axis=0).mean()
