@@ -79,12 +79,11 @@ def test_missing_joints_are_not_pulled_and_noise_is_tolerated(case):
     same, _ = fit_to_image(joints, root, moved, conf, camera, clip.fps)
     assert np.allclose(same, fitted, atol=1e-4)
     # noisy keypoints pull as hard as clean ones would, within the tolerance: the pose stays
-    # about as close to the truth, and most of the lift's jitter goes (the rigid start is
-    # placed frame by frame on the noisy keypoints, so a little of their jitter is left)
+    # about as close to the truth, and the lift's jitter goes
     error = lambda j: np.linalg.norm(j - truth.joints, axis=-1).mean()  # noqa: E731
     assert error(fitted) < 1.05 * error(joints)
     accel = lambda j: np.abs(np.diff(j, 2, axis=0)).mean()  # noqa: E731
-    assert accel(fitted) < 0.6 * accel(joints)
+    assert accel(fitted) < 0.5 * accel(joints)
 
 
 def test_bone_lengths_symmetric_and_settings_checked(case):
