@@ -37,7 +37,7 @@ import torch
 from ..physnet.constraints import project_bone_lengths
 from ..skeleton.camera import PinholeCamera
 from ..skeleton.errors import PoseDataError
-from ..skeleton.h36m import BONES, SYMMETRIC_BONES, bone_lengths
+from ..skeleton.h36m import BONES, SYMMETRIC_BONES, bone_lengths, bone_vectors
 from .normalize import frame_sizes
 
 _PARENT = np.array([p for p, _ in BONES])
@@ -114,7 +114,7 @@ class ImageFitEnergy:
         self.shape = lifted.shape
         self.lifted_rel = lifted - lifted[:, :1]
         self.prior_on_bones = s.prior_on_bones
-        self.lifted_bones = self.lifted_rel[:, _CHILD] - self.lifted_rel[:, _PARENT]
+        self.lifted_bones = bone_vectors(self.lifted_rel)
         self.lifted_root = lifted[:, 0].copy()
         self.lengths = sequence_bone_lengths(self.lifted_rel)
         uv = np.nan_to_num(np.asarray(keypoints, dtype=np.float64))

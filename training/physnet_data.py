@@ -79,8 +79,8 @@ def sample_batch(sequences: Sequence[PhysSequence], window: int, batch: int, rng
     raise_share: that share of the windows is lifted by a random height in [0.3, raise_max] m
     (dd and gt alike, contact labels kept): the move as done on a box or a beam, whose top the
     floor estimate cannot know, so the contact head learns support from the feet's motion
-    rather than from their height above the lowest point of the video. 0 (the shipped
-    weights) draws nothing more from rng."""
+    rather than from their height above the lowest point of the video (the shipped weights:
+    0.3). 0: off, and nothing more is drawn from rng, so batches of earlier runs reproduce."""
     usable = [s for s in sequences if len(s.dd) >= window]
     if not usable:
         raise ValueError(f"no training sequence has {window} frames")

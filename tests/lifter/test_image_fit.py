@@ -8,7 +8,7 @@ from finephys.motion.cameras import orbit_camera, project_clip
 from finephys.motion.noise2d import NOISY, corrupt
 from finephys.motion.synthetic import generate_clip
 from finephys.skeleton.errors import PoseDataError
-from finephys.skeleton.h36m import PARENTS, bone_lengths
+from finephys.skeleton.h36m import PARENTS, bone_lengths, bone_vectors
 
 
 @pytest.fixture(scope="module")
@@ -114,8 +114,8 @@ def test_rigid_start_keeps_directions_sets_lengths_and_reprojects(case):
     start = rigid_starting_point(joints, root, lengths, pose2d.keypoints, pose2d.confidence, camera)
     rel = start - start[:, :1]
     assert np.allclose(bone_lengths(rel), lengths[None], atol=1e-5)  # every frame, every bone
-    bone = lambda j: j[:, 1:] - j[:, list(PARENTS[1:])]  # noqa: E731
-    cosine = (bone(rel) * bone(joints)).sum(-1) / (np.linalg.norm(bone(rel), axis=-1) * np.linalg.norm(bone(joints), axis=-1))
+    ours, lifted = bone_vectors(rel), bone_vectors(joints)
+    cosine = (ours * lifted).sum(-1) / (np.linalg.norm(ours, axis=-1) * np.linalg.norm(lifted, axis=-1))
     assert cosine.min() > 1 - 1e-9
     # placed where it reprojects: better than at the lift's root (20 cm too far)
     assert _reprojection_px(camera, rel, start[:, 0], pose2d) < 0.8 * _reprojection_px(camera, rel, root, pose2d)

@@ -4,6 +4,7 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import torch
 
 from finephys.lifter.inference import PACKAGE_WEIGHTS as LIFTER_WEIGHTS
@@ -83,8 +84,6 @@ def test_flight_loss_is_balanced_bce_on_no_support():
 def test_balanced_flight_threshold_undoes_the_class_balancing():
     from types import SimpleNamespace
 
-    import numpy as np
-
     from finephys.training.train_physnet import balanced_flight_threshold
 
     contacts = np.ones((100, 3), dtype=np.float32)
@@ -96,13 +95,10 @@ def test_balanced_flight_threshold_undoes_the_class_balancing():
     assert balanced_flight_threshold([SimpleNamespace(contacts=np.zeros((10, 3)))]) == 0.5  # clamped
 
 
-
 def test_raised_windows_keep_the_motion_and_the_labels():
     """--raise-share: windows lifted onto a support by a constant height, dd and gt alike,
     contacts kept; share 0 draws nothing more from the generator (the shipped weights'
     batches are unchanged)."""
-    import numpy as np
-
     from finephys.training.physnet_data import PhysSequence, sample_batch
 
     rng = np.random.default_rng(0)
