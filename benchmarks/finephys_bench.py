@@ -9,9 +9,13 @@ Rows (later issues register theirs in ROWS):
   mean_pose_savgol  the same, smoothed over time by Savitzky-Golay (0.25 s window, order 2).
   tcn_lifter        VideoPose3D-style temporal convolutions (lifter/weights, same training),
                     the network's answer as it is (the baseline).
-  tcn_lifter_fit    the same, fitted to the image as the ICL lifter is (lifter/image_fit.py).
+  tcn_lifter_flip   the same network's answer averaged with its mirrored lift (test-time
+                    flip, as VideoPose3D reports): a stronger baseline, for reference.
+  tcn_lifter_fit    the same, fitted to the image as the ICL lifter is (lifter/image_fit.py,
+                    with test-time flip, as the ICL lifter's default path).
   icl_lifter_raw    the in-context lifter with demonstrations, not fitted to the image.
   icl_lifter_no_demo  the in-context lifter without a demonstration, fitted (ablation).
+  icl_lifter_no_flip  ICL Lift 3D's default without test-time flip (ablation).
   icl_lifter        ICL Lift 3D's default: the in-context lifter with demonstrations retrieved
                     from a bank of the DeepMimic training clips + 4 new synthetic clips per
                     family, fitted to the image.
@@ -84,13 +88,15 @@ LIFTER_WEIGHTS: list = []  # --lifters overrides the folder of the shipped lifte
 
 
 @functools.lru_cache(maxsize=None)
-def _lifter(kind: str, demonstrations: bool = True, fit: bool = True):
+def _lifter(kind: str, demonstrations: bool = True, fit: bool = True, flip=None):
     folder = Path(LIFTER_WEIGHTS[0]) if LIFTER_WEIGHTS else PACKAGE_WEIGHTS
     lifter = Lifter.from_files(folder / f"finephys_lifter_{kind}.safetensors", use_demonstrations=demonstrations)
     if kind == "icl" and demonstrations:
         lifter = lifter.with_bank(default_bank(lifter.config.window), name="ICL lifter + bank")
     elif kind == "icl":
         lifter.name = "ICL lifter, no demonstration"
+    if flip is not None:
+        lifter = lifter.with_test_time_flip(flip, name=lifter.name + (", test-time flip" if flip else ", no flip"))
     return lifter if fit else lifter.with_image_fit(None, name=lifter.name + ", not fitted")
 
 
@@ -100,9 +106,11 @@ ROWS: dict[str, Callable[[], object]] = {
     "mean_pose": _mean_pose_lifter,
     "mean_pose_savgol": lambda: Smoothed3D(_mean_pose_lifter()),
     "tcn_lifter": lambda: _lifter("tcn", fit=False),
+    "tcn_lifter_flip": lambda: _lifter("tcn", fit=False, flip=True),
     "tcn_lifter_fit": lambda: _lifter("tcn"),
     "icl_lifter_raw": lambda: _lifter("icl", fit=False),
     "icl_lifter_no_demo": lambda: _lifter("icl", demonstrations=False),
+    "icl_lifter_no_flip": lambda: _lifter("icl", flip=False),
     "icl_lifter": lambda: _lifter("icl"),
     "icl_savgol_3d": lambda: Smoothed3D(_lifter("icl", fit=False), "savitzky_golay"),
     "icl_one_euro_3d": lambda: Smoothed3D(_lifter("icl", fit=False), "one_euro"),

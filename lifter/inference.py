@@ -9,6 +9,12 @@ it projects onto the 2D (least squares, skeleton/camera.py), so jumps and saltos
 flight for the physics downstream. Last, the lifted sequence is fitted to the image
 (lifter/image_fit.py): it then reprojects onto the keypoints it came from, keeps its bone
 lengths and moves smoothly; `fit_to_image=False` returns the network's answer as it is.
+
+Test-time flip (on by default when fitting): every window is also lifted mirrored (x negated,
+left and right swapped, with its own demonstration), mirrored back and averaged with the
+direct answer, as VideoPose3D does at test time. The average is exactly mirror-symmetric and
+lowers the error on validation data (BENCHMARKS.md). The raw answer (`fit_to_image=False`)
+stays one pass unless asked, because PhysNet was trained on that single-pass answer.
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ import torch
 from ..modelfiles import load_safetensors_model
 from ..skeleton.camera import PinholeCamera
 from ..skeleton.errors import PoseDataError
+from ..skeleton.h36m import mirror_joints
 from ..skeleton.sequence import Pose2DSequence, Pose3DSequence
 from .bank import DemoBank
 from .image_fit import ImageFitSettings
@@ -30,6 +37,7 @@ from .normalize import normalize_2d
 from .windows import blend_windows, pad_to_window, window_starts
 
 PACKAGE_WEIGHTS = Path(__file__).resolve().parent / "weights"
+
 DEFAULT_NAME = "finephys_lifter_icl"
 
 
@@ -46,9 +54,12 @@ class Lifter:
 
     def __init__(self, model: torch.nn.Module, config: LifterConfig, bank: Optional[DemoBank] = None,
                  use_demonstrations: bool = True, name: str = "",
-                 image_fit: Optional[ImageFitSettings] = ImageFitSettings()) -> None:
+                 image_fit: Optional[ImageFitSettings] = ImageFitSettings(),
+                 test_time_flip: Optional[bool] = None) -> None:
         self.model = model
         self.image_fit = image_fit  # None: the network's answer, not fitted to the image
+        # None: average with the mirrored lift when fitting to the image, one pass for the raw answer
+        self.test_time_flip = test_time_flip
         self.config = config
         self.bank = bank
         self.use_demonstrations = use_demonstrations and config.kind == "icl"
@@ -64,11 +75,19 @@ class Lifter:
         return cls(model, config, bank, **kwargs)
 
     def with_bank(self, bank: Optional[DemoBank], use_demonstrations: bool = True, name: str = "") -> "Lifter":
-        return Lifter(self.model, self.config, bank, use_demonstrations, name or self.name, self.image_fit)
+        return Lifter(self.model, self.config, bank, use_demonstrations, name or self.name, self.image_fit,
+                      self.test_time_flip)
 
     def with_image_fit(self, image_fit: Optional[ImageFitSettings], name: str = "") -> "Lifter":
         """The same lifter with other image-fit settings (None: no fit)."""
-        return Lifter(self.model, self.config, self.bank, self.use_demonstrations, name or self.name, image_fit)
+        return Lifter(self.model, self.config, self.bank, self.use_demonstrations, name or self.name, image_fit,
+                      self.test_time_flip)
+
+    def with_test_time_flip(self, test_time_flip: Optional[bool], name: str = "") -> "Lifter":
+        """The same lifter with test-time flip on (True), off (False) or automatic (None: on when
+        fitting to the image)."""
+        return Lifter(self.model, self.config, self.bank, self.use_demonstrations, name or self.name,
+                      self.image_fit, test_time_flip)
 
     def __call__(self, pose2d: Pose2DSequence) -> Pose3DSequence:
         return self.lift(pose2d)
@@ -88,27 +107,39 @@ class Lifter:
         conf = pad_to_window(pose2d.confidence, w)
         queries = np.stack([normalize_2d(kp[s:s + w], conf[s:s + w]) for s in starts])
         bank = demonstration if demonstration is not None else self.bank
-        demo_2d = demo_3d = None
-        if self.use_demonstrations and bank is not None:
-            if bank.window != w:
-                raise PoseDataError(f"the demonstration holds {bank.window}-frame windows, the lifter needs {w}")
-            pick = bank.retrieve(queries)
-            demo_2d, demo_3d = bank.clean_2d[pick], bank.target_3d[pick]
-        outputs = []
-        with torch.no_grad():
-            for i in range(0, len(queries), batch):
-                q = torch.from_numpy(queries[i:i + batch])
-                d2 = torch.from_numpy(demo_2d[i:i + batch]) if demo_2d is not None else None
-                d3 = torch.from_numpy(demo_3d[i:i + batch]) if demo_3d is not None else None
-                outputs.append(self.model(q, d2, d3).numpy())
-        joints = blend_windows(np.concatenate(outputs), starts, t_len)
+        if self.use_demonstrations and bank is not None and bank.window != w:
+            raise PoseDataError(f"the demonstration holds {bank.window}-frame windows, the lifter needs {w}")
+        fitting = fit_to_image and self.image_fit is not None
+        flip = fitting if self.test_time_flip is None else self.test_time_flip
+        if flip:  # one batch: the windows, then their mirror images
+            both = self._lift_windows(np.concatenate([queries, mirror_joints(queries)]), bank, batch)
+            outputs = 0.5 * (both[:len(queries)] + mirror_joints(both[len(queries):]))
+        else:
+            outputs = self._lift_windows(queries, bank, batch)
+        joints = blend_windows(outputs, starts, t_len)
         joints = joints - joints[:, :1]  # exactly root-relative
         camera = PinholeCamera.from_image_size(pose2d.width, pose2d.height, focal_length_px)
         root, _ = camera.fit_root_translation(joints, pose2d.keypoints, pose2d.confidence)
-        if fit_to_image and self.image_fit is not None:
+        if fitting:
             joints, root = fit_lift_to_image(joints, root, pose2d.keypoints, pose2d.confidence, camera, pose2d.fps,
                                              self.image_fit)
         # The camera the trajectory was fitted for, so Fuse & Project can project back through it.
         camera_info = {"image_size": (pose2d.width, pose2d.height), "focal_length_px": float(camera.fx)}
         return Pose3DSequence(joints=joints, fps=pose2d.fps, root=root, confidence=pose2d.confidence,
                               source=f"{self.name}: {pose2d.source}", extras=camera_info)
+
+    def _lift_windows(self, queries: np.ndarray, bank: Optional[DemoBank], batch: int) -> np.ndarray:
+        """Normalised 2D windows [N,W,17,3] -> root-relative 3D windows [N,W,17,3], each with the
+        demonstration the bank retrieves for it (when this lifter uses demonstrations)."""
+        demo_2d = demo_3d = None
+        if self.use_demonstrations and bank is not None:
+            pick = bank.retrieve(queries)
+            demo_2d, demo_3d = bank.clean_2d[pick], bank.target_3d[pick]
+        outputs = []
+        with torch.no_grad():
+            for i in range(0, len(queries), batch):
+                q = torch.from_numpy(np.ascontiguousarray(queries[i:i + batch], dtype=np.float32))
+                d2 = torch.from_numpy(demo_2d[i:i + batch]) if demo_2d is not None else None
+                d3 = torch.from_numpy(demo_3d[i:i + batch]) if demo_3d is not None else None
+                outputs.append(self.model(q, d2, d3).numpy())
+        return np.concatenate(outputs)

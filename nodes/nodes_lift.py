@@ -22,6 +22,9 @@ DEFAULT_WEIGHTS = default_weights_label(DEFAULT_NAME)
 DEFAULT_BANK_WINDOW = 27
 
 
+TEST_TIME_FLIP = {"auto": None, "on": True, "off": False}  # node option -> Lifter(test_time_flip=)
+
+
 class ICLLift3D(io.ComfyNode):
     DISPLAY = "FinePhys ICL Lift 3D"
 
@@ -58,6 +61,10 @@ class ICLLift3D(io.ComfyNode):
                                  tooltip="Fit the lifted 3D to the 2D it came from: it then "
                                  "reprojects onto the keypoints (confident ones most), keeps its "
                                  "bone lengths and moves smoothly. Off: the network's raw answer."),
+                io.Combo.Input("test_time_flip", options=list(TEST_TIME_FLIP), default="auto", optional=True,
+                               tooltip="Also lift the mirror image and average (a little more "
+                               "accurate, a little slower). auto: on when fitting to the image, off "
+                               "for the raw answer (the one PhysNet was trained on)."),
             ],
             outputs=[
                 Pose3D.Output("pose_3d", tooltip="Root-relative joints + root trajectory, camera frame."),
@@ -66,14 +73,17 @@ class ICLLift3D(io.ComfyNode):
         )
 
     @classmethod
-    def validate_inputs(cls, weights: str, demonstrations: str) -> bool | str:
-        return combo_errors(cls, weights=weights, demonstrations=demonstrations)
+    def validate_inputs(cls, weights: str, demonstrations: str, test_time_flip: str = "auto") -> bool | str:
+        return combo_errors(cls, weights=weights, demonstrations=demonstrations, test_time_flip=test_time_flip)
 
     @classmethod
     def execute(cls, pose_2d, weights: str, demonstrations: str, focal_length_px: float,
-                preview: bool, bank=None, demo_2d=None, demo_3d=None, fit_to_image: bool = True) -> io.NodeOutput:
+                preview: bool, bank=None, demo_2d=None, demo_3d=None, fit_to_image: bool = True,
+                test_time_flip: str = "auto") -> io.NodeOutput:
         try:
-            lifter = Lifter.from_files(weights_path(weights, DEFAULT_NAME, PACKAGE_WEIGHTS, "lifter"), use_demonstrations=demonstrations == "bank")
+            lifter = Lifter.from_files(weights_path(weights, DEFAULT_NAME, PACKAGE_WEIGHTS, "lifter"),
+                                       use_demonstrations=demonstrations == "bank",
+                                       test_time_flip=TEST_TIME_FLIP[test_time_flip])
             demo = None
             if (demo_2d is None) != (demo_3d is None):
                 raise PoseDataError("a demonstration needs both demo_2d and demo_3d connected")

@@ -17,7 +17,7 @@ from ..lifter.windows import window_starts
 from ..motion.cameras import CameraRanges, project_clip, sample_camera_for_clip
 from ..motion.clip import MotionClip
 from ..motion.noise2d import NOISY, CLEAN, NoiseModel, corrupt
-from ..skeleton.h36m import flip_permutation
+from ..skeleton.h36m import flip_permutation, mirror_joints
 
 FLIP = flip_permutation()
 
@@ -76,10 +76,8 @@ def make_windows(
                     cb = clean.confidence[start:stop]
                     t = tgt[start:stop].copy()
                     if flip:
-                        a, b, ca, cb, t = a[:, FLIP], b[:, FLIP], ca[:, FLIP], cb[:, FLIP], t[:, FLIP]
-                        a[..., 0] *= -1
-                        b[..., 0] *= -1
-                        t[..., 0] *= -1
+                        a, b, t = mirror_joints(a), mirror_joints(b), mirror_joints(t)
+                        ca, cb = ca[:, FLIP], cb[:, FLIP]
                     q.append(normalize_2d(a, ca))
                     c2.append(normalize_2d(b, cb))
                     t3.append(t.astype(np.float32))

@@ -1,11 +1,12 @@
 """ICL Lift 3D through the real server: the shipped lifter on the shipped real-detection sample,
 with and without demonstrations, a bank built from BVH files, and bad input."""
+import json
 import uuid
 
 import numpy as np
 import pytest
 
-from finephys.host.client import execution_error
+from finephys.host.client import ComfyAPIError, execution_error
 from finephys.motion.bvh import format_bvh, h36m_to_bvh
 from finephys.motion.synthetic import generate_clip
 
@@ -37,6 +38,12 @@ def test_lift_without_the_image_fit(comfy):
     graph["2"]["inputs"]["fit_to_image"] = False  # the optional switch: the network's raw answer
     entry = comfy.run(graph, timeout=300)
     assert len(entry["outputs"]["3"]["images"]) == 160
+    graph["2"]["inputs"]["test_time_flip"] = "on"  # the raw answer averaged with the mirrored lift
+    assert len(comfy.run(graph, timeout=300)["outputs"]["3"]["images"]) == 160
+    graph["2"]["inputs"]["test_time_flip"] = "sideways"
+    with pytest.raises(ComfyAPIError) as err:
+        comfy.submit(graph)
+    assert "test_time_flip: 'sideways' is not one of" in json.dumps(err.value.payload["node_errors"]["2"]).replace('\\"', "'")
 
 
 def test_bank_from_bvh_files_feeds_the_lifter(comfy, input_file):

@@ -4,11 +4,13 @@ import torch
 from safetensors.torch import save_file
 
 from finephys.lifter.bank import DemoBank
+from finephys.lifter.image_fit import ImageFitSettings
 from finephys.lifter.inference import Lifter, load_weights
 from finephys.lifter.model import LifterConfig, build_lifter
 from finephys.motion.synthetic import generate_clip
 from finephys.motion.cameras import orbit_camera, project_clip
 from finephys.skeleton.errors import PoseDataError
+from finephys.skeleton.h36m import flip_permutation, mirror_joints
 from finephys.skeleton.sequence import Pose2DSequence
 
 
@@ -54,6 +56,32 @@ def test_icl_demonstrations_change_the_output(tmp_path, clip_2d):
     wrong_window = DemoBank.from_clips([generate_clip("turn", 1)], 5)
     with pytest.raises(PoseDataError, match="5-frame windows"):
         Lifter.from_files(weights).lift(pose2d, demonstration=wrong_window)
+
+
+def _mirrored(pose2d: Pose2DSequence) -> Pose2DSequence:
+    """The same 2D seen in a mirror: x about the image centre (the principal point), sides swapped."""
+    kp = mirror_joints(pose2d.keypoints - [pose2d.width / 2, 0.0]) + [pose2d.width / 2, 0.0]
+    return Pose2DSequence(kp, pose2d.confidence[:, flip_permutation()], pose2d.image_size, pose2d.fps)
+
+
+@pytest.mark.parametrize("kind", ["icl", "tcn"])
+def test_test_time_flip_makes_the_lift_mirror_symmetric(tmp_path, clip_2d, kind):
+    weights, config = _tiny(tmp_path, kind)
+    _, _, pose2d = clip_2d
+    bank = DemoBank.from_clips([generate_clip("vertical_jump", 1)], config.window) if kind == "icl" else None
+    raw = Lifter.from_files(weights, bank=bank).with_image_fit(None)
+    flipped = raw.with_test_time_flip(True)
+    # mirror the input, lift, mirror back: the flip-averaged lift is unchanged, the single pass is not
+    direct, back = flipped(pose2d), flipped(_mirrored(pose2d))
+    np.testing.assert_allclose(mirror_joints(back.joints), direct.joints, atol=1e-5)
+    np.testing.assert_allclose(back.root * [-1, 1, 1], direct.root, atol=1e-4)
+    single = raw(pose2d)
+    assert not np.allclose(mirror_joints(raw(_mirrored(pose2d)).joints), single.joints, atol=1e-3)
+    # the raw answer stays one pass by default (PhysNet was trained on it); fitting flips by default
+    np.testing.assert_array_equal(single.joints, raw.with_test_time_flip(False)(pose2d).joints)
+    fitted = raw.with_image_fit(ImageFitSettings(iterations=5))
+    np.testing.assert_array_equal(fitted(pose2d).joints, fitted.with_test_time_flip(True)(pose2d).joints)
+    assert not np.allclose(fitted(pose2d).joints, fitted.with_test_time_flip(False)(pose2d).joints)
 
 
 def test_bank_retrieval_save_and_load(tmp_path):

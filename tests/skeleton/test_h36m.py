@@ -25,3 +25,14 @@ def test_symmetric_bones_pair_left_with_right(standing_pose):
     for left, right in h36m.SYMMETRIC_BONES:
         assert np.isclose(lengths[left], lengths[right])
     assert len(h36m.SYMMETRIC_BONES) == 6
+
+
+def test_mirror_joints_negates_x_swaps_sides_and_is_its_own_inverse():
+    rng = np.random.default_rng(0)
+    joints = rng.normal(size=(4, 17, 3))
+    mirrored = h36m.mirror_joints(joints)
+    np.testing.assert_array_equal(mirrored[:, h36m.R_WRIST, 0], -joints[:, h36m.L_WRIST, 0])
+    np.testing.assert_array_equal(mirrored[:, h36m.R_WRIST, 1:], joints[:, h36m.L_WRIST, 1:])
+    np.testing.assert_array_equal(mirrored[:, h36m.PELVIS, 0], -joints[:, h36m.PELVIS, 0])
+    np.testing.assert_array_equal(h36m.mirror_joints(mirrored), joints)
+    assert not np.shares_memory(mirrored, joints)
