@@ -12,7 +12,8 @@ lengths and moves smoothly; `fit_to_image=False` returns the network's answer as
 
 Test-time flip (on by default when fitting): every window is also lifted mirrored (x negated,
 left and right swapped, with its own demonstration), mirrored back and averaged with the
-direct answer, as VideoPose3D does at test time. The average is exactly mirror-symmetric and
+direct answer, as VideoPose3D does at test time; the windows then sit side by side instead of
+overlapping, so the network does the same work. The average is exactly mirror-symmetric and
 lowers the error on validation data (BENCHMARKS.md). The raw answer (`fit_to_image=False`)
 stays one pass unless asked, because PhysNet was trained on that single-pass answer.
 """
@@ -37,7 +38,6 @@ from .normalize import normalize_2d
 from .windows import blend_windows, pad_to_window, window_starts
 
 PACKAGE_WEIGHTS = Path(__file__).resolve().parent / "weights"
-
 DEFAULT_NAME = "finephys_lifter_icl"
 
 
@@ -102,15 +102,18 @@ class Lifter:
                                 "(no person was detected)")
         w = self.config.window
         t_len = pose2d.num_frames
-        starts = window_starts(t_len, w, max(1, w // 2))
+        fitting = fit_to_image and self.image_fit is not None
+        flip = fitting if self.test_time_flip is None else self.test_time_flip
+        # Every frame is lifted twice: by two overlapping windows (half-window stride), or, with
+        # the flip, by one window and its mirror image (windows side by side): the same network
+        # time, and the mirrored pass lowers the error more than the overlap (BENCHMARKS.md).
+        starts = window_starts(t_len, w, w if flip else max(1, w // 2))
         kp = pad_to_window(pose2d.keypoints, w)
         conf = pad_to_window(pose2d.confidence, w)
         queries = np.stack([normalize_2d(kp[s:s + w], conf[s:s + w]) for s in starts])
         bank = demonstration if demonstration is not None else self.bank
         if self.use_demonstrations and bank is not None and bank.window != w:
             raise PoseDataError(f"the demonstration holds {bank.window}-frame windows, the lifter needs {w}")
-        fitting = fit_to_image and self.image_fit is not None
-        flip = fitting if self.test_time_flip is None else self.test_time_flip
         if flip:  # one batch: the windows, then their mirror images
             both = self._lift_windows(np.concatenate([queries, mirror_joints(queries)]), bank, batch)
             outputs = 0.5 * (both[:len(queries)] + mirror_joints(both[len(queries):]))

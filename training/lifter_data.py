@@ -111,3 +111,28 @@ def demonstration_table(data: WindowSet, k: int = 8, chunk: int = 2048, same_fam
         dist[data.clip[start:stop, None] == data.clip[None]] = np.inf
         table[start:stop] = np.argpartition(dist, k, axis=1)[:, :k]
     return table
+
+
+def same_clip_table(data: WindowSet, k: int = 8, chunk: int = 2048) -> np.ndarray:
+    """For every window, its k nearest *other* windows of the same clip (other cameras, nearby
+    start frames): the same move, so a demonstration that is worth copying from. Trained with
+    some of these, the lifter learns to read a demonstration when its 2D matches the query
+    (--same-clip-share). A window whose clip has fewer than k others repeats its nearest; one
+    with none gets -1. [N] -> [N,k] indices."""
+    from ..lifter.bank import window_features
+
+    feats = window_features(data.clean_2d)
+    norms = (feats * feats).sum(axis=1)
+    table = np.empty((len(feats), k), dtype=np.int64)
+    for start in range(0, len(feats), chunk):
+        stop = min(start + chunk, len(feats))
+        dist = norms[None] - 2.0 * feats[start:stop] @ feats.T
+        dist[data.clip[start:stop, None] != data.clip[None]] = np.inf
+        dist[np.arange(stop - start), np.arange(start, stop)] = np.inf  # not the window itself
+        order = np.argpartition(dist, k, axis=1)[:, :k]
+        found = np.take_along_axis(dist, order, axis=1)
+        nearest = order[np.arange(len(order)), found.argmin(axis=1)]
+        order = np.where(np.isinf(found), nearest[:, None], order)
+        order[np.isinf(found).all(axis=1)] = -1
+        table[start:stop] = order
+    return table

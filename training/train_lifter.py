@@ -56,10 +56,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--demo-pairing", choices=["nearest", "same_family"], default="nearest",
                    help="demonstrations for training windows: the nearest windows of other clips "
                         "(the shipped weights), or the nearest of other clips of the same kind of move")
+    p.add_argument("--same-clip-share", type=float, default=0.0,
+                   help="share of demonstrations taken from the query's own clip (other cameras, "
+                        "nearby frames) instead of other clips: demonstrations worth reading, so the "
+                        "lifter learns to use one whose 2D matches; 0: off (the shipped weights)")
     p.add_argument("--roll-share", type=float, default=0.0,
                    help="share of windows turned by a random angle in the image plane (2D and 3D alike: "
                         "a camera rolled about its optical axis), so upside-down and sideways bodies "
                         "(cartwheels, saltos) are seen from every side; 0: off")
+    p.add_argument("--exclude-families", default="",
+                   help="comma-separated synthetic families left out of the training data (a "
+                        "leave-family-out study: are demonstrations of a move the lifter never saw "
+                        "of use?); default: none")
     p.add_argument("--cache", default=".cache/finephys", help="where generated synthetic clips are kept")
     p.add_argument("--log-every", type=int, default=100)
     p.add_argument("--save-every", type=int, default=500)
@@ -74,7 +82,14 @@ def load_clips(args, fp) -> list:
     synthetic_path = Path(args.cache) / f"synthetic_{args.synthetic}_seed{args.seed}.npz"
     clips = list(from_dm)
     if args.synthetic:
-        clips += cached_synthetic(synthetic_path, args.synthetic, args.seed, fp)
+        excluded = {f for f in args.exclude_families.split(",") if f}
+        unknown = excluded - set(fp.motion.synthetic.FAMILIES)
+        if unknown:
+            raise SystemExit(f"--exclude-families: unknown {sorted(unknown)}; "
+                             f"families: {', '.join(fp.motion.synthetic.FAMILIES)}")
+        # the same generated clips either way, those of the excluded families dropped
+        clips += [c for c in cached_synthetic(synthetic_path, args.synthetic, args.seed, fp)
+                  if c.family not in excluded]
     if args.h36m:
         clips += fp.motion.h36m_npz.load_h36m_3d(args.h36m)
     return clips
@@ -126,7 +141,7 @@ def main(argv=None) -> None:
 
     from finephys.lifter.model import LifterConfig, build_lifter
     from finephys.training.checkpoint import ResumeState
-    from finephys.training.lifter_data import demonstration_table, make_windows
+    from finephys.training.lifter_data import demonstration_table, make_windows, same_clip_table
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -169,6 +184,7 @@ def main(argv=None) -> None:
 
     rng = np.random.default_rng(args.seed + 1000 + step)
     demos = demonstration_table(data, same_family=args.demo_pairing == "same_family") if args.kind == "icl" else None
+    same_clip = same_clip_table(data) if args.kind == "icl" and args.same_clip_share > 0 else None
     q2d = torch.from_numpy(data.query_2d)
     c2d = torch.from_numpy(data.clean_2d)
     t3d = torch.from_numpy(data.target_3d)
@@ -181,7 +197,11 @@ def main(argv=None) -> None:
         query, target = q2d[idx].to(device), t3d[idx].to(device)
         demo_2d = demo_3d = None
         if args.kind == "icl" and rng.random() < args.demo_share:
-            demo_idx = demos[idx, rng.integers(0, demos.shape[1], len(idx))]
+            column = rng.integers(0, demos.shape[1], len(idx))
+            demo_idx = demos[idx, column]
+            if same_clip is not None:
+                own = same_clip[idx, column]
+                demo_idx = np.where((rng.random(len(idx)) < args.same_clip_share) & (own >= 0), own, demo_idx)
             demo_2d, demo_3d = c2d[demo_idx].to(device), t3d[demo_idx].to(device)
         if args.roll_share:
             angle = roll_angles(rng, len(idx), args.roll_share)

@@ -139,3 +139,23 @@ def test_demonstrations_paired_within_the_same_kind_of_move():
     assert (clips[within[:3]] == 1).all()  # but clip 1 is clip 0's family
     assert (clips[within[9:]] != 3).all()  # clip 3 has no family mate: nearest other clip
     assert not (clips[within] == clips[:, None]).any()
+
+
+def test_same_clip_demonstrations_are_other_windows_of_the_window_s_own_clip():
+    """same_clip_table: the nearest other windows of the same clip, never the window itself;
+    a clip with fewer than k others repeats its nearest; a clip of one window gets -1."""
+    from finephys.training.lifter_data import WindowSet, same_clip_table
+
+    rng = np.random.default_rng(1)
+    clips = np.array([0, 0, 0, 0, 1, 1, 2])
+    clean = rng.normal(0, 1, (len(clips), 9, 17, 3)).astype(np.float32)
+    clean[..., 2] = 1.0
+    data = WindowSet(clean, clean, np.zeros_like(clean), family=np.zeros(len(clips), int), families=["a"], clip=clips)
+    table = same_clip_table(data, k=2)
+    for i in range(6):
+        assert (clips[table[i]] == clips[i]).all() and (table[i] != i).all()
+    assert (table[4] == 5).all() and (table[5] == 4).all()  # one other window: repeated
+    assert (table[6] == -1).all()  # alone in its clip
+    # the nearest first: window 1 made a near copy of window 0
+    data.clean_2d[1] = data.clean_2d[0] + 0.001
+    assert 1 in same_clip_table(data, k=2)[0]

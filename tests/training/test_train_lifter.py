@@ -13,7 +13,7 @@ def _run(tmp_path, *extra):
     cmd = [sys.executable, str(REPO_DIR / "training" / "train_lifter.py"), "--steps", "6", "--batch", "8",
            "--window", "9", "--dim", "16", "--depth", "1", "--synthetic", "2", "--cameras", "1",
            "--mocap-cameras", "1", "--save-every", "2", "--log-every", "2", "--out", str(tmp_path / "out"),
-           "--cache", str(tmp_path / "cache"), "--name", "tiny_lifter", "--bone-weight", "0.5", "--roll-share", "0.5", *extra]
+           "--cache", str(tmp_path / "cache"), "--name", "tiny_lifter", "--bone-weight", "0.5", "--roll-share", "0.5", "--same-clip-share", "0.5", *extra]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
@@ -45,3 +45,14 @@ def test_roll_is_a_camera_rolled_about_its_optical_axis():
     assert torch.allclose(rolled_then_projected, projected_then_rolled[..., :2], atol=1e-12)
     assert torch.equal(projected_then_rolled[..., 2], projected[..., 2])  # confidence untouched
     assert (roll_angles(rng, 1000, share=0.0) == 0).all()
+
+
+def test_exclude_families_leaves_those_synthetic_clips_out(tmp_path):
+    """--synthetic 4 draws, at 30 and at 60 fps, a standing clip and a vertical jump (families
+    cycled in order); leaving 'standing' out keeps the jumps. An unknown family is refused by name."""
+    kept = _run(tmp_path, "--exclude-families", "standing", "--steps", "2", "--synthetic", "4")
+    assert "(11 mocap, 2 synthetic)" in kept
+    cmd = [sys.executable, str(REPO_DIR / "training" / "train_lifter.py"), "--exclude-families", "backflip",
+           "--synthetic", "2", "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "out2")]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode != 0 and "unknown ['backflip']" in done.stderr
