@@ -92,20 +92,27 @@ def make_windows(
 OTHER_FAMILY_PENALTY = 1e6
 
 
+def _distance_rows(data: WindowSet, chunk: int):
+    """Squared retrieval distances (features of the clean 2D, as the bank uses at inference)
+    from every window to all windows, a chunk of rows at a time: yields (start, stop,
+    [stop-start, N])."""
+    from ..lifter.bank import window_features
+
+    feats = window_features(data.clean_2d)
+    norms = (feats * feats).sum(axis=1)
+    for start in range(0, len(feats), chunk):
+        stop = min(start + chunk, len(feats))
+        yield start, stop, norms[None] - 2.0 * feats[start:stop] @ feats.T
+
+
 def demonstration_table(data: WindowSet, k: int = 8, chunk: int = 2048, same_family: bool = False) -> np.ndarray:
     """For every window, its k nearest windows (retrieval features of the clean 2D, as the
     bank does at inference) among windows of *other* clips: training shows the lifter the
     kind of demonstration it will be given for an unseen clip. `same_family`: the nearest
     among other clips of the same kind of move first (another synthetic back salto for a back
     salto), as a bank holding that kind of move retrieves. [N] -> [N,k] indices."""
-    from ..lifter.bank import window_features
-
-    feats = window_features(data.clean_2d)
-    norms = (feats * feats).sum(axis=1)
-    table = np.empty((len(feats), k), dtype=np.int64)
-    for start in range(0, len(feats), chunk):
-        stop = min(start + chunk, len(feats))
-        dist = norms[None] - 2.0 * feats[start:stop] @ feats.T
+    table = np.empty((len(data), k), dtype=np.int64)
+    for start, stop, dist in _distance_rows(data, chunk):
         if same_family:
             dist = dist + OTHER_FAMILY_PENALTY * (data.family[start:stop, None] != data.family[None])
         dist[data.clip[start:stop, None] == data.clip[None]] = np.inf
@@ -119,14 +126,8 @@ def same_clip_table(data: WindowSet, k: int = 8, chunk: int = 2048) -> np.ndarra
     some of these, the lifter learns to read a demonstration when its 2D matches the query
     (--same-clip-share). A window whose clip has fewer than k others repeats its nearest; one
     with none gets -1. [N] -> [N,k] indices."""
-    from ..lifter.bank import window_features
-
-    feats = window_features(data.clean_2d)
-    norms = (feats * feats).sum(axis=1)
-    table = np.empty((len(feats), k), dtype=np.int64)
-    for start in range(0, len(feats), chunk):
-        stop = min(start + chunk, len(feats))
-        dist = norms[None] - 2.0 * feats[start:stop] @ feats.T
+    table = np.empty((len(data), k), dtype=np.int64)
+    for start, stop, dist in _distance_rows(data, chunk):
         dist[data.clip[start:stop, None] != data.clip[None]] = np.inf
         dist[np.arange(stop - start), np.arange(start, stop)] = np.inf  # not the window itself
         order = np.argpartition(dist, k, axis=1)[:, :k]
