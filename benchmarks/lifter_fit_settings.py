@@ -23,6 +23,7 @@ The synthetic set matters: the training clips alone chose a strong acceleration 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import sys
 import time
@@ -78,13 +79,10 @@ def main() -> None:
     joint_prior = dict(reprojection_std=0.02, accel_std_si=80.0, prior_std_m=0.2, prior_on_bones=False)
     rows[PREVIOUS] = lifter.with_image_fit(dataclasses.replace(d, **joint_prior, bone_std_m=0.005, rigid_start=False))
     rows[JOINT_PRIOR] = lifter.with_image_fit(dataclasses.replace(d, **joint_prior, bone_std_m=0.02, rigid_start=True))
-    for rep in REPROJECTION:
-        for acc in ACCELERATION:
-            for prior in PRIOR:
-                for bone in BONE:
-                    rows[setting_name(rep, acc, prior, bone)] = lifter.with_image_fit(dataclasses.replace(
-                        d, reprojection_std=rep, accel_std_si=acc, prior_std_m=prior, bone_std_m=bone,
-                        prior_on_bones=True, rigid_start=True))
+    for rep, acc, prior, bone in itertools.product(REPROJECTION, ACCELERATION, PRIOR, BONE):
+        rows[setting_name(rep, acc, prior, bone)] = lifter.with_image_fit(dataclasses.replace(
+            d, reprojection_std=rep, accel_std_si=acc, prior_std_m=prior, bone_std_m=bone,
+            prior_on_bones=True, rigid_start=True))
     began = time.perf_counter()
     sets = validation_sets()
     tables = score_rows(rows, sets)

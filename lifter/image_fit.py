@@ -97,12 +97,6 @@ def _dot(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.vdot(a, b))
 
 
-def _add_bone_gradient(grad: np.ndarray, d_bone: np.ndarray) -> None:
-    """Add each bone's gradient d_bone [T,16,3] (with respect to child minus parent) to its
-    child and, negated, to its parent: grad [T,17,3], in place."""
-    grad += np.matmul(_INCIDENCE, d_bone)
-
-
 class ImageFitEnergy:
     """The energy above and its gradient, written out by hand (numpy, float64): the solve is
     a few hundred small evaluations, where autograd's per-operation overhead would dominate.
@@ -166,7 +160,7 @@ class ImageFitEnergy:
         stretch = length - self.lengths
         total += _dot(stretch, stretch) * self.bone_weight
         d_bone = d_bone + (2 * self.bone_weight * stretch / length)[..., None] * bone
-        _add_bone_gradient(grad, d_bone)
+        grad += np.matmul(_INCIDENCE, d_bone)  # each bone's gradient to its child, negated to its parent
         # smooth motion
         if len(x) > 2:
             accel = x[2:] - 2 * x[1:-1] + x[:-2]

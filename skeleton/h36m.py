@@ -47,11 +47,14 @@ def flip_permutation() -> np.ndarray:
     return perm
 
 
+_FLIP = flip_permutation()
+
+
 def mirror_joints(joints: np.ndarray) -> np.ndarray:
     """The mirror image of poses about the vertical image axis: x negated, left and right
     joints swapped. [...,17,C] (x, y[, z or confidence]) -> a new array of the same shape.
     Exact for root-relative or centred coordinates; its own inverse."""
-    out = np.array(np.asarray(joints)[..., flip_permutation(), :], copy=True)
+    out = np.array(np.asarray(joints)[..., _FLIP, :], copy=True)
     out[..., 0] *= -1
     return out
 
