@@ -68,6 +68,13 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="comma-separated synthetic families left out of the training data (a "
                         "leave-family-out study: are demonstrations of a move the lifter never saw "
                         "of use?); default: none")
+    p.add_argument("--pose-aug", type=int, default=0,
+                   help="augmented copies of every recorded (mocap) clip: limbs and torso turned at "
+                        "their joints, bone lengths kept (training/pose_augmentation.py), for poses "
+                        "the recordings lack; 0: off")
+    p.add_argument("--exclude-clips", default="",
+                   help="comma-separated recorded training clips left out (a leave-clips-out "
+                        "validation: score on them what was trained without them); default: none")
     p.add_argument("--cache", default=".cache/finephys", help="where generated synthetic clips are kept")
     p.add_argument("--log-every", type=int, default=100)
     p.add_argument("--save-every", type=int, default=500)
@@ -79,6 +86,16 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def load_clips(args, fp) -> list:
     from_dm = fp.motion.deepmimic.load_split("train")
+    left_out = {c for c in args.exclude_clips.split(",") if c}
+    unknown = left_out - {c.name for c in from_dm}
+    if unknown:
+        raise SystemExit(f"--exclude-clips: unknown {sorted(unknown)}; "
+                         f"training clips: {', '.join(c.name for c in from_dm)}")
+    from_dm = [c for c in from_dm if c.name not in left_out]
+    if args.pose_aug:
+        from finephys.training.pose_augmentation import augmented_copies
+
+        from_dm = from_dm + augmented_copies(from_dm, args.pose_aug, args.seed + 2000)
     synthetic_path = Path(args.cache) / f"synthetic_{args.synthetic}_seed{args.seed}.npz"
     clips = list(from_dm)
     if args.synthetic:

@@ -56,3 +56,14 @@ def test_exclude_families_leaves_those_synthetic_clips_out(tmp_path):
            "--synthetic", "2", "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "out2")]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert done.returncode != 0 and "unknown ['backflip']" in done.stderr
+
+
+def test_exclude_clips_and_pose_augmentation_change_the_mocap_set(tmp_path):
+    """Leaving 3 of the 11 recorded training clips out keeps 8; --pose-aug 2 adds two augmented
+    copies of each kept one (24 in all). An unknown clip is refused by name."""
+    out = _run(tmp_path, "--exclude-clips", "kick,dance_a,roll", "--pose-aug", "2", "--steps", "2")
+    assert "(24 mocap, 2 synthetic)" in out
+    cmd = [sys.executable, str(REPO_DIR / "training" / "train_lifter.py"), "--exclude-clips", "backflip",
+           "--synthetic", "0", "--out", str(tmp_path / "out2")]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode != 0 and "unknown ['backflip']" in done.stderr  # a held-out clip, not a training one
