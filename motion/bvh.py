@@ -493,7 +493,7 @@ def _unit(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return v / np.where(norm > 1e-12, norm, 1.0), norm[..., 0] > 1e-12
 
 
-def _body_frame(left: np.ndarray, right: np.ndarray, up: np.ndarray) -> np.ndarray:
+def body_frame(left: np.ndarray, right: np.ndarray, up: np.ndarray) -> np.ndarray:
     """[T,3,3] rotations whose columns are x = right-to-left, y = the `up` vector [T,3] made
     orthogonal to x, z = x cross y (forward)."""
     x, _ = _unit(left - right)
@@ -553,7 +553,7 @@ def h36m_to_bvh(joints: np.ndarray, fps: float) -> Bvh:
     rest: dict[int, np.ndarray] = {}  # H36M child -> rest offset from its parent (file axes)
     glob: dict[int, np.ndarray] = {}  # H36M joint -> [T,3,3] global rotation
     for joint, left, right, up in _BODY_FRAMES:
-        frame = _body_frame(p[:, left], p[:, right], p[:, up] - p[:, joint])
+        frame = body_frame(p[:, left], p[:, right], p[:, up] - p[:, joint])
         glob[joint] = frame
         for child in (left, right, up):
             local = np.einsum("tba,tb->ta", frame, p[:, child] - p[:, joint])  # frame^T @ v

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..motion.bvh import body_frame
 from ..motion.clip import MotionClip
 from ..skeleton.h36m import (L_ANKLE, L_ELBOW, L_HIP, L_KNEE, L_SHOULDER, L_WRIST, PELVIS, R_ANKLE, R_ELBOW,
                              R_HIP, R_KNEE, R_SHOULDER, R_WRIST, SPINE)
@@ -54,11 +55,10 @@ def rotate_about(points: np.ndarray, centre: np.ndarray, axis: np.ndarray, angle
 
 def body_axes(joints: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per frame unit axes of the pelvis: lateral (right hip -> left hip), up (pelvis -> spine,
-    made orthogonal) and forward (lateral x up: the way the pelvis faces). [T,17,3] -> three [T,3]."""
-    lateral = _unit(joints[:, L_HIP] - joints[:, R_HIP])
-    up = joints[:, SPINE] - joints[:, PELVIS]
-    up = _unit(up - (up * lateral).sum(-1, keepdims=True) * lateral)
-    return lateral, up, np.cross(lateral, up)
+    made orthogonal) and forward (lateral x up: the way the pelvis faces). [T,17,3] -> three
+    [T,3]; the body frame the BVH retargeting uses (motion/bvh.py)."""
+    frame = body_frame(joints[:, L_HIP], joints[:, R_HIP], joints[:, SPINE] - joints[:, PELVIS])
+    return frame[..., 0], frame[..., 1], frame[..., 2]
 
 
 def _angle_curve(rng: np.random.Generator, times: np.ndarray, limit: float) -> np.ndarray:
