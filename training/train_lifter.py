@@ -46,6 +46,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--window", type=int, default=27)
     p.add_argument("--dim", type=int, default=128)
     p.add_argument("--depth", type=int, default=4)
+    p.add_argument("--dropout", type=float, default=0.1, help="dropout of both kinds (the shipped weights: 0.1)")
     p.add_argument("--synthetic", type=int, default=160, help="synthetic clips to generate")
     p.add_argument("--cameras", type=int, default=4, help="random cameras per synthetic clip")
     p.add_argument("--mocap-cameras", type=int, default=16, help="random cameras per mocap clip")
@@ -187,7 +188,7 @@ def main(argv=None) -> None:
 
     mean_pose = data.target_3d.reshape(-1, 17, 3).mean(axis=0)
     config = LifterConfig(kind=args.kind, window=args.window, dim=args.dim, depth=args.depth,
-                          mean_pose=mean_pose.round(5).tolist())
+                          dropout=args.dropout, mean_pose=mean_pose.round(5).tolist())
     torch.manual_seed(args.seed)
     model = build_lifter(config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)

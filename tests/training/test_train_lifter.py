@@ -61,8 +61,10 @@ def test_exclude_families_leaves_those_synthetic_clips_out(tmp_path):
 def test_exclude_clips_and_pose_augmentation_change_the_mocap_set(tmp_path):
     """Leaving 3 of the 11 recorded training clips out keeps 8; --pose-aug 2 adds two augmented
     copies of each kept one (24 in all). An unknown clip is refused by name."""
-    out = _run(tmp_path, "--exclude-clips", "kick,dance_a,roll", "--pose-aug", "2", "--steps", "2")
+    out = _run(tmp_path, "--exclude-clips", "kick,dance_a,roll", "--pose-aug", "2", "--steps", "2", "--dropout", "0")
     assert "(24 mocap, 2 synthetic)" in out
+    _, config = load_weights(tmp_path / "out" / "tiny_lifter.safetensors")
+    assert config.dropout == 0.0  # --dropout reaches the saved config (the shipped ICL lifter trains with 0)
     cmd = [sys.executable, str(REPO_DIR / "training" / "train_lifter.py"), "--exclude-clips", "backflip",
            "--synthetic", "0", "--out", str(tmp_path / "out2")]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
