@@ -57,10 +57,10 @@ class ImageFitSettings:
     """Tolerances of the energy terms (one unit of cost each) and the solver's budget."""
 
     reprojection_std: float = 0.02  # share of the person's size (bounding-box diagonal)
-    prior_std_m: float = 0.2  # each bone (child minus parent) may leave the lifter's by about this
+    prior_std_m: float = 0.1  # each bone (child minus parent) may leave the lifter's by about this
     prior_on_bones: bool = True  # False: each root-relative joint is held instead (the first design)
     root_prior_std_m: float = 0.8  # the root's position (its depth mostly) may move by about this
-    bone_std_m: float = 0.04  # bone lengths stay within about this of their sequence length
+    bone_std_m: float = 0.02  # bone lengths stay within about this of their sequence length
     accel_std_si: float = 80.0  # m/s^2: joint accelerations beyond this cost
     robust: float = 2.0  # pseudo-Huber knee, in units of reprojection_std
     iterations: int = 60  # L-BFGS iterations (the speed budget: see BENCHMARKS.md)
