@@ -97,6 +97,16 @@ def _dot(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.vdot(a, b))
 
 
+def _dot_last(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Sum of a * b over the last axis (2 or 3 long), written out: numpy's reduce over such a
+    short axis is several times slower at these sizes, and the solve makes hundreds of calls.
+    [...,K], [...,K] -> [...]."""
+    total = a[..., 0] * b[..., 0]
+    for k in range(1, a.shape[-1]):
+        total += a[..., k] * b[..., k]
+    return total
+
+
 class ImageFitEnergy:
     """The energy above and its gradient, written out by hand (numpy, float64): the solve is
     a few hundred small evaluations, where autograd's per-operation overhead would dominate.
@@ -133,15 +143,12 @@ class ImageFitEnergy:
         in_front = x[..., 2] > MIN_FIT_DEPTH
         inv_depth = 1.0 / np.where(in_front, x[..., 2], MIN_FIT_DEPTH)[..., None]  # [T,17,1]
         error = x[..., :2] * inv_depth * self.focal + self.centre_minus_uv  # [T,17,2] px
-        # component by component: numpy's sum over a last axis of 2 or 3 is several times slower
-        # than the explicit sum at these sizes, and the solve makes hundreds of these calls
-        ex, ey = error[..., 0], error[..., 1]
-        soft = np.sqrt(1 + (ex * ex + ey * ey) * self.inv_huber_px2)  # [T,17]
+        soft = np.sqrt(1 + _dot_last(error, error) * self.inv_huber_px2)  # [T,17]
         total = _dot(self.conf, soft - 1) * self.huber_scale
         d_pixel = (self.conf_over_tol2 / soft)[..., None] * error * self.focal  # dE/d(x/z, y/z)
         grad = np.empty_like(x)
         grad[..., :2] = d_pixel * inv_depth
-        grad[..., 2] = -(d_pixel[..., 0] * x[..., 0] + d_pixel[..., 1] * x[..., 1]) * (inv_depth[..., 0] ** 2 * in_front)
+        grad[..., 2] = -_dot_last(d_pixel, x[..., :2]) * (inv_depth[..., 0] ** 2 * in_front)
         # the lifter's pose (bone by bone, or joint by joint), and its root
         bone = np.matmul(_INCIDENCE_T, x)  # [T,16,3] child minus parent
         d_bone = 0.0  # dE/d(bone vector) [T,16,3], added to the joints once, after the bone terms
@@ -159,8 +166,7 @@ class ImageFitEnergy:
         total += _dot(place, place) * self.place_weight
         grad[:, 0] += 2 * self.place_weight * place
         # rigid bones
-        bx, by, bz = bone[..., 0], bone[..., 1], bone[..., 2]
-        length = np.sqrt(bx * bx + by * by + bz * bz) + 1e-12
+        length = np.sqrt(_dot_last(bone, bone)) + 1e-12
         stretch = length - self.lengths
         total += _dot(stretch, stretch) * self.bone_weight
         d_bone = d_bone + (2 * self.bone_weight * stretch / length)[..., None] * bone

@@ -46,7 +46,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--window", type=int, default=27)
     p.add_argument("--dim", type=int, default=128)
     p.add_argument("--depth", type=int, default=4)
-    p.add_argument("--dropout", type=float, default=0.1, help="dropout of both kinds (the shipped weights: 0.1)")
+    p.add_argument("--dropout", type=float, default=0.1, help="dropout of either kind (shipped: 0 for the ICL lifter, 0.1 for the TCN)")
     p.add_argument("--synthetic", type=int, default=160, help="synthetic clips to generate")
     p.add_argument("--cameras", type=int, default=4, help="random cameras per synthetic clip")
     p.add_argument("--mocap-cameras", type=int, default=16, help="random cameras per mocap clip")
