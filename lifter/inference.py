@@ -3,7 +3,9 @@
 Any length: the sequence is cut into overlapping windows (half-window stride), each lifted,
 and the overlaps blended (lifter/windows.py); a sequence shorter than one window is padded
 with its last frame (a documented fallback) and cut back. Each window gets the demonstration
-the bank retrieves for it (or the one the user passed; or none). The root trajectory comes
+the bank retrieves for it (or the one the user passed; or none), from the bank's windows at
+the sequence's frame rate (DemoBank.for_frame_rate), so a demonstration shows its move at the
+speed the query's window sees it. The root trajectory comes
 from the camera: the lifted root-relative pose is placed, frame by frame, at the depth where
 it projects onto the 2D (least squares, skeleton/camera.py), so jumps and saltos keep their
 flight for the physics downstream. Last, the lifted sequence is fitted to the image
@@ -39,6 +41,9 @@ from .windows import blend_windows, pad_to_window, window_starts
 
 PACKAGE_WEIGHTS = Path(__file__).resolve().parent / "weights"
 DEFAULT_NAME = "finephys_lifter_icl"
+# Bumped when lifting gives other answers with the same weights (2: demonstrations at the
+# query's frame rate); caches of lifted sequences are keyed by it.
+LIFT_VERSION = 2
 
 
 def load_weights(weights: Union[str, Path], config: Optional[Union[str, Path]] = None) -> tuple[torch.nn.Module, LifterConfig]:
@@ -112,8 +117,10 @@ class Lifter:
         conf = pad_to_window(pose2d.confidence, w)
         queries = np.stack([normalize_2d(kp[s:s + w], conf[s:s + w]) for s in starts])
         bank = demonstration if demonstration is not None else self.bank
-        if self.use_demonstrations and bank is not None and bank.window != w:
-            raise PoseDataError(f"the demonstration holds {bank.window}-frame windows, the lifter needs {w}")
+        if self.use_demonstrations and bank is not None:
+            if bank.window != w:
+                raise PoseDataError(f"the demonstration holds {bank.window}-frame windows, the lifter needs {w}")
+            bank = bank.for_frame_rate(pose2d.fps)
         if flip:  # one batch: the windows, then their mirror images
             both = self._lift_windows(np.concatenate([queries, mirror_joints(queries)]), bank, batch)
             outputs = 0.5 * (both[:len(queries)] + mirror_joints(both[len(queries):]))

@@ -106,6 +106,25 @@ class MotionClip:
             other_contact=self.other_contact[start:stop], extras=extras,
         )
 
+    def resampled(self, fps: float) -> "MotionClip":
+        """The same motion at another frame rate: joints linearly interpolated at the new frame
+        times (same start, as many frames as fit in the clip's duration), contact labels from
+        the nearest original frame. Per-frame extras are dropped (they have no meaning between
+        frames); scalar extras are kept."""
+        if not np.isfinite(fps) or fps <= 0:
+            raise PoseDataError(f"motion clip {self.name!r}: cannot resample to {fps} frames/s")
+        if float(fps) == self.fps or self.num_frames == 1:
+            return replace(self, fps=float(fps))
+        position = np.arange(int(np.floor(self.duration * fps + 1e-9)) + 1) * (self.fps / fps)  # in old frames
+        low = np.minimum(np.floor(position).astype(int), self.num_frames - 2)
+        frac = (position - low)[:, None, None]
+        joints = self.joints[low] * (1.0 - frac) + self.joints[low + 1] * frac
+        near = np.minimum(np.round(position).astype(int), self.num_frames - 1)
+        extras = {k: v for k, v in self.extras.items()
+                  if not (isinstance(v, np.ndarray) and v.shape[:1] == (self.num_frames,))}
+        return replace(self, joints=joints, fps=float(fps), contacts=self.contacts[near],
+                       other_contact=self.other_contact[near], extras=extras)
+
     def to_camera(self, camera: PinholeCamera) -> Pose3DSequence:
         """The clip as the camera sees it: root-relative joints in the camera frame plus the
         camera-frame pelvis trajectory (Pose3DSequence.global_joints() gives them back)."""

@@ -46,8 +46,9 @@ class ICLLift3D(io.ComfyNode):
                                "+ <name>.json from models/finephys/."),
                 io.Combo.Input("demonstrations", options=["bank", "none"], default="bank",
                                tooltip="bank: retrieve a demonstration for every window (from "
-                               "the connected bank, else the built-in synthetic one); none: the "
-                               "lifter alone."),
+                               "the connected bank, else the built-in synthetic one, rebuilt at "
+                               "the video's frame rate so moves show at the same speed); none: "
+                               "the lifter alone."),
                 io.Float.Input("focal_length_px", default=0.0, min=0.0, max=100000.0, step=1.0,
                                tooltip="Camera focal length in pixels (0: assume the longer image "
                                "side, about a 53 degree field of view)."),
@@ -131,7 +132,8 @@ class BuildDemoBank(io.ComfyNode):
             category=CATEGORY,
             description="Builds a demonstration bank for the ICL lifter from the .bvh files of "
             "a folder in ComfyUI's input folder (or from synthetic gymnastics), seen from 16 "
-            "views, and saves it to models/finephys/banks/<name>.safetensors.",
+            "views, and saves it to models/finephys/banks/<name>.safetensors. The bank keeps "
+            "its clips: ICL Lift 3D uses it at your video's frame rate, whatever the files' rate.",
             inputs=[
                 io.Combo.Input("source", options=bvh_folder_choices(),
                                tooltip="A folder of .bvh files in the input folder, or synthetic motion."),

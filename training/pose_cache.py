@@ -12,7 +12,7 @@ from ..skeleton.pose_files import load_pose_npz, save_pose_npz
 from ..skeleton.sequence import Pose2DSequence
 from .video_dataset import ClipEntry
 
-PIPELINE_VERSION = "1"  # bump when a stage's default weights or settings change
+PIPELINE_VERSION = "2"  # bump when a stage's default weights or settings change (2: bank at the video's rate)
 
 
 def cache_path(entry: ClipEntry, cache_dir: Union[str, Path]) -> Path:

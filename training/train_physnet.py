@@ -119,7 +119,9 @@ def pretraining_sequences(args, fp, log) -> list:
 
     # The cache belongs to one lifter: its weights name the file, so new weights never train
     # PhysNet on another lifter's output.
-    lifter_id = hashlib.sha1(_lifter_weights(args).read_bytes()).hexdigest()[:10]
+    from finephys.lifter.inference import LIFT_VERSION
+
+    lifter_id = hashlib.sha1(_lifter_weights(args).read_bytes()).hexdigest()[:10] + f"v{LIFT_VERSION}"
     path = Path(args.cache) / (f"physnet_seq_s{args.synthetic}_c{args.cameras}_m{args.mocap_cameras}"
                                f"_seed{args.seed}_lifter{lifter_id}.npz")
     if path.is_file():

@@ -1,3 +1,4 @@
+import json
 import numpy as np
 import pytest
 import torch
@@ -119,3 +120,52 @@ def test_bad_weights_and_inputs(tmp_path, clip_2d):
     nobody = Pose2DSequence(pose2d.keypoints, np.zeros_like(pose2d.confidence), pose2d.image_size, pose2d.fps)
     with pytest.raises(PoseDataError, match="confidence 0"):
         Lifter.from_files(weights)(nobody)
+
+
+def test_bank_is_rebuilt_at_the_query_frame_rate(tmp_path, clip_2d):
+    salto = generate_clip("back_salto", 5)  # 30 frames/s
+    bank = DemoBank.from_clips([salto], 9, views=((0.0, 5.0), (90.0, 5.0)))
+    assert bank.frame_rate == 30.0 and bank.for_frame_rate(29.97) is bank  # within the tolerance
+    slow = bank.for_frame_rate(15.0)
+    assert slow.frame_rate == 15.0 and bank.for_frame_rate(15.0) is slow  # rebuilt once, kept
+    # the same motion in half the frames: a 15 frames/s window shows what two 30 frames/s windows do
+    assert len(slow) < len(bank)
+    np.testing.assert_allclose(slow.target_3d[0, 1], bank.target_3d[0, 2], atol=1e-5)
+    # saved and loaded, the bank keeps its clips and can still be rebuilt
+    bank.save(tmp_path / "bank.safetensors")
+    again = DemoBank.load(tmp_path / "bank.safetensors")
+    assert again.frame_rate == 30.0 and [c.name for c in again.clips] == [salto.name] and again.views == bank.views
+    np.testing.assert_allclose(again.for_frame_rate(15.0).target_3d, slow.target_3d, atol=1e-5)
+    # a merge keeps the clips; a user's pair has none, so it and its merges are used as they are
+    both = bank.merged(DemoBank.from_clips([generate_clip("turn", 1)], 9, views=bank.views))
+    assert len(both.clips) == 2 and both.for_frame_rate(15.0).families.count("turn") > 0
+    clip, camera, pose2d = clip_2d
+    pair = DemoBank.from_pair(pose2d, clip.to_camera(camera), 9)
+    assert pair.frame_rate == pose2d.fps and pair.for_frame_rate(15.0) is pair
+    assert bank.merged(pair).for_frame_rate(15.0).clips == []
+
+
+def test_lifter_retrieves_at_the_sequence_frame_rate(tmp_path, clip_2d):
+    weights, config = _tiny(tmp_path)
+    _, _, pose2d = clip_2d
+    bank = DemoBank.from_clips([generate_clip("back_salto", 5)], config.window, views=((0.0, 5.0), (90.0, 5.0)))
+    slow_2d = Pose2DSequence(pose2d.keypoints, pose2d.confidence, pose2d.image_size, fps=15.0)
+    lifter = Lifter.from_files(weights, bank=bank).with_image_fit(None)
+    # the same windows without their clip: used at 30 frames/s as they are
+    as_is = Lifter.from_files(weights, bank=DemoBank(bank.clean_2d, bank.target_3d, bank.names, bank.families))
+    lifted = lifter(slow_2d).joints
+    rated = Lifter.from_files(weights, bank=bank.for_frame_rate(15.0)).with_image_fit(None)
+    np.testing.assert_array_equal(lifted, rated(slow_2d).joints)  # the 15 frames/s windows were used
+    assert not np.allclose(lifted, as_is.with_image_fit(None)(slow_2d).joints)
+
+
+def test_first_format_bank_files_still_load(tmp_path):
+    from safetensors.numpy import save_file
+
+    bank = DemoBank.from_clips([generate_clip("turn", 2)], 9, views=((0.0, 5.0),))
+    save_file({"clean_2d": bank.clean_2d, "target_3d": bank.target_3d}, str(tmp_path / "v1.safetensors"),
+              metadata={"format": "finephys_demo_bank_v1", "names": json.dumps(bank.names),
+                        "families": json.dumps(bank.families)})
+    old = DemoBank.load(tmp_path / "v1.safetensors")
+    assert old.clips == [] and old.frame_rate is None and old.for_frame_rate(15.0) is old
+    np.testing.assert_array_equal(old.clean_2d, bank.clean_2d)
