@@ -9,7 +9,8 @@ answer. For each held-out clip and each source of demonstrations that
 benchmarks/lifter_icl_value.py uses (the DeepMimic training clips, the synthetic saltos, all
 synthetic families), this prints the per-frame and the window oracle of
 evaluation/demo_oracle.py (bank entries picked with the truth in hand: no retrieval from 2D
-can do better) beside the shipped ICL lifter's P-MPJPE on the clip's clean bench cases
+can do better; the sources resampled to the clip's frame rate, as the lifter retrieves them)
+beside the shipped ICL lifter's P-MPJPE on the clip's clean bench cases
 without any demonstration (ICL Lift 3D's default path, fit included). Saves
 benchmarks/results/lifter_demo_oracle.json.
 """
@@ -41,20 +42,28 @@ def main() -> None:
         "synthetic saltos": synthetic_bank_clips(SALTOS),
         "synthetic, all families": synthetic_bank_clips(),
     }
-    banks = {}  # name -> (every pose [N,17,3], each clip's (first, end) rows); P-MPJPE needs no root alignment
-    for name, clips in sources.items():
+
+    def bank_poses(clips, fps: float) -> tuple[np.ndarray, list]:
+        """Every pose [N,17,3] of the clips at `fps` (the lifter retrieves windows at the
+        query's frame rate) and each clip's (first, end) rows; P-MPJPE needs no root alignment."""
+        clips = [c.resampled(fps) for c in clips]
         lengths = np.array([c.num_frames for c in clips])
         ends = np.cumsum(lengths)
-        banks[name] = (np.concatenate([c.joints for c in clips]), list(zip(ends - lengths, ends)))
+        return np.concatenate([c.joints for c in clips]), list(zip(ends - lengths, ends))
+
+    bank_frames = {}
     lifter = Lifter.from_files(PACKAGE_WEIGHTS / "finephys_lifter_icl.safetensors").with_bank(None, use_demonstrations=False)
     window = lifter.config.window
     cases = build_cases(noise_levels=("clean",))
     table: dict[str, dict[str, float]] = {}
     for clip_name in HELD_OUT_CLIPS:
-        truth = load_deepmimic_clip(clip_name).joints
+        held_out = load_deepmimic_clip(clip_name)
+        truth = held_out.joints
         result, _ = evaluate(lifter, [c for c in cases if c.clip.name == clip_name])
         row = {"frames": float(len(truth)), "lifter, no demonstration": result["clean"]["p_mpjpe"]}
-        for name, (poses, bounds) in banks.items():
+        for name, clips in sources.items():
+            poses, bounds = bank_poses(clips, held_out.fps)
+            bank_frames[f"{name} at {held_out.fps:g} fps"] = int(len(poses))
             errors = pairwise_p_mpjpe(truth, poses)
             row[f"{name}: per-frame oracle"] = 1000 * per_frame_oracle(errors)
             row[f"{name}: window oracle"] = 1000 * window_oracle(errors, bounds, window)
@@ -69,7 +78,7 @@ def main() -> None:
     out = REPO_DIR / "benchmarks" / "results" / "lifter_demo_oracle.json"
     out.write_text(json.dumps({
         "command": "benchmarks/lifter_demo_oracle.py", "metric": "p_mpjpe mm", "window": window,
-        "bank_frames": {n: int(len(p)) for n, (p, _) in banks.items()}, "table": table,
+        "bank_frames": bank_frames, "table": table,
         "seconds": time.perf_counter() - began}, indent=1))
     print(f"saved {out.relative_to(REPO_DIR)} ({time.perf_counter() - began:.0f} s)")
 
