@@ -57,7 +57,7 @@ class ImageFitSettings:
     """Tolerances of the energy terms (one unit of cost each) and the solver's budget."""
 
     reprojection_std: float = 0.02  # share of the person's size (bounding-box diagonal)
-    prior_std_m: float = 0.1  # each bone (child minus parent) may leave the lifter's by about this
+    prior_std_m: float = 0.2  # each bone (child minus parent) may leave the lifter's by about this
     prior_on_bones: bool = True  # False: each root-relative joint is held instead (the first design)
     root_prior_std_m: float = 0.8  # the root's position (its depth mostly) may move by about this
     bone_std_m: float = 0.02  # bone lengths stay within about this of their sequence length
@@ -264,7 +264,10 @@ def fit_to_image(
     start = rigid_starting_point(joints, root, energy.lengths, keypoints, confidence, camera) \
         if settings.rigid_start else lifted
     fitted = minimize_lbfgs(energy, start.ravel(), settings.iterations).reshape(lifted.shape)
-    if not np.isfinite(fitted).all():  # a diverged solve: keep the lifter's answer, never NaN
+    # A diverged solve, or one that put joints behind the camera (the depth bound is only held
+    # in the reprojection term; it happens with nonsense lifts, e.g. untrained weights): keep
+    # the lifter's answer, never NaN or a body behind the camera.
+    if not np.isfinite(fitted).all() or (fitted[..., 2] < MIN_FIT_DEPTH).any():
         return joints, root
     new_root = fitted[:, 0].copy()
     return fitted - new_root[:, None], new_root

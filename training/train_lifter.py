@@ -72,7 +72,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--pose-aug", type=int, default=0,
                    help="augmented copies of every recorded (mocap) clip: limbs and torso turned at "
                         "their joints, bone lengths kept (training/pose_augmentation.py), for poses "
-                        "the recordings lack; the shipped weights use 2; 0: off")
+                        "the recordings lack; the shipped weights use 4; 0: off")
     p.add_argument("--exclude-clips", default="",
                    help="comma-separated recorded training clips left out (a leave-clips-out "
                         "validation: score on them what was trained without them); default: none")
