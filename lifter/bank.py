@@ -36,6 +36,7 @@ BANK_FORMAT = "finephys_demo_bank_v2"  # v2 adds the source clips (for other fra
 READABLE_FORMATS = ("finephys_demo_bank_v1", BANK_FORMAT)
 # A bank within this relative difference of the query's frame rate is used as it is.
 FRAME_RATE_TOLERANCE = 0.05
+MAX_CACHED_RATES = 4  # rebuilt banks kept per bank (the built-in one is ~40 MB per rate)
 BANK_CLIPS_PER_FAMILY = 4
 BANK_SEED = 7  # not the lifter's training seed: the bank's synthetic clips are new motions
 FEATURE_FRAMES = 7  # frames of a window compared in retrieval (evenly spaced)
@@ -160,6 +161,8 @@ class DemoBank:
             return self
         key = round(float(fps), 3)
         if key not in self._by_rate:
+            if len(self._by_rate) >= MAX_CACHED_RATES:  # tens of MB each: keep the latest few
+                del self._by_rate[next(iter(self._by_rate))]
             self._by_rate[key] = DemoBank.from_clips(self.clips, self.window, self.stride, self.views, frame_rate=key)
         return self._by_rate[key]
 

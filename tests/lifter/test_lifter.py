@@ -169,3 +169,13 @@ def test_first_format_bank_files_still_load(tmp_path):
     old = DemoBank.load(tmp_path / "v1.safetensors")
     assert old.clips == [] and old.frame_rate is None and old.for_frame_rate(15.0) is old
     np.testing.assert_array_equal(old.clean_2d, bank.clean_2d)
+
+
+def test_rebuilt_banks_kept_are_few():
+    from finephys.lifter.bank import MAX_CACHED_RATES
+
+    bank = DemoBank.from_clips([generate_clip("turn", 2)], 9, views=((0.0, 5.0),))
+    rates = [10.0 + i for i in range(MAX_CACHED_RATES + 2)]
+    for fps in rates:
+        assert bank.for_frame_rate(fps).frame_rate == fps
+    assert len(bank._by_rate) == MAX_CACHED_RATES and rates[0] not in bank._by_rate
