@@ -27,7 +27,7 @@ from typing import Optional, Union
 import numpy as np
 import torch
 
-from ..modelfiles import load_safetensors_model
+from ..modelfiles import file_digest, load_safetensors_model
 from ..skeleton.camera import PinholeCamera
 from ..skeleton.errors import PoseDataError
 from ..skeleton.h36m import mirror_joints
@@ -44,6 +44,12 @@ DEFAULT_NAME = "finephys_lifter_icl"
 # Bumped when lifting gives other answers with the same weights (2: demonstrations at the
 # query's frame rate); caches of lifted sequences are keyed by it.
 LIFT_VERSION = 2
+
+
+def lift_cache_tag(weights: Union[str, Path]) -> str:
+    """What a cache of sequences lifted with these weights is keyed by: the weights file's
+    content and LIFT_VERSION, so neither new weights nor a new way of lifting reuse old lifts."""
+    return f"{file_digest(weights)}v{LIFT_VERSION}"
 
 
 def load_weights(weights: Union[str, Path], config: Optional[Union[str, Path]] = None) -> tuple[torch.nn.Module, LifterConfig]:

@@ -3,8 +3,10 @@ unpickling anything. One loader for every model kind, so every kind reports a mi
 an unreadable file or weights of another architecture the same way (naming the file)."""
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, ClassVar, Optional, TypeVar, Union
 
@@ -80,3 +82,16 @@ def load_safetensors_model(
         raise PoseDataError(f"{weights.name}: these weights do not fit {describe(cfg, config_path)} ({first})") from exc
     model.eval()
     return model, cfg
+
+
+def file_digest(path: Union[str, Path]) -> str:
+    """The first 10 hex digits of the SHA-1 of a file's bytes, for cache keys (a weights file
+    names the caches made with it). Read once per file version (path, size, mtime)."""
+    path = Path(path).resolve()
+    stat = path.stat()
+    return _file_digest(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=32)
+def _file_digest(path: str, size: int, mtime_ns: int) -> str:
+    return hashlib.sha1(Path(path).read_bytes()).hexdigest()[:10]

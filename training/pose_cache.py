@@ -1,7 +1,8 @@
 """The guidance poses for a training clip, made by our own pipeline exactly as the nodes make
 them: Pose Detect (MediaPipe + tracker) -> ICL Lift 3D (built-in bank) -> PhysNet -> fuse ->
 projection to the original camera. Cached per clip as a FinePhys .npz, keyed by the file,
-its size and time, the frame range and the pipeline version."""
+its size and time, the frame range, the pipeline version and the lifter's and PhysNet's weights
+(with the lifting version), so new weights never reuse old poses."""
 from __future__ import annotations
 
 import hashlib
@@ -12,13 +13,19 @@ from ..skeleton.pose_files import load_pose_npz, save_pose_npz
 from ..skeleton.sequence import Pose2DSequence
 from .video_dataset import ClipEntry
 
-PIPELINE_VERSION = "2"  # bump when a stage's default weights or settings change (2: bank at the video's rate)
+PIPELINE_VERSION = "1"  # bump when a stage's default settings change (its weights are in the key)
 
 
 def cache_path(entry: ClipEntry, cache_dir: Union[str, Path]) -> Path:
+    from ..lifter import inference as lifting
+    from ..modelfiles import file_digest
+    from ..physnet import inference as physnet
+
     stat = entry.video.stat()
+    weights = f"{lifting.lift_cache_tag(lifting.PACKAGE_WEIGHTS / f'{lifting.DEFAULT_NAME}.safetensors')}|" \
+              f"{file_digest(physnet.PACKAGE_WEIGHTS / f'{physnet.DEFAULT_NAME}.safetensors')}"
     key = f"{entry.video.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{entry.start}|{entry.frames}|" \
-          f"{entry.stride}|{PIPELINE_VERSION}"
+          f"{entry.stride}|{PIPELINE_VERSION}|{weights}"
     digest = hashlib.sha1(key.encode()).hexdigest()[:16]
     return Path(cache_dir) / f"{entry.video.stem}_{digest}.npz"
 

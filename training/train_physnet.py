@@ -23,7 +23,6 @@ logs progress; runs through `accelerate` (`accelerate launch ...` for several GP
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 import time
 from pathlib import Path
@@ -119,9 +118,9 @@ def pretraining_sequences(args, fp, log) -> list:
 
     # The cache belongs to one lifter: its weights name the file, so new weights never train
     # PhysNet on another lifter's output.
-    from finephys.lifter.inference import LIFT_VERSION
+    from finephys.lifter.inference import lift_cache_tag
 
-    lifter_id = hashlib.sha1(_lifter_weights(args).read_bytes()).hexdigest()[:10] + f"v{LIFT_VERSION}"
+    lifter_id = lift_cache_tag(_lifter_weights(args))
     path = Path(args.cache) / (f"physnet_seq_s{args.synthetic}_c{args.cameras}_m{args.mocap_cameras}"
                                f"_seed{args.seed}_lifter{lifter_id}.npz")
     if path.is_file():
