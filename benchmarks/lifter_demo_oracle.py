@@ -31,7 +31,7 @@ load_package()
 from finephys.evaluation.demo_oracle import pairwise_p_mpjpe, per_frame_oracle, window_oracle  # noqa: E402
 from finephys.evaluation.protocol import build_cases, evaluate  # noqa: E402
 from finephys.lifter.bank import synthetic_bank_clips  # noqa: E402
-from finephys.lifter.inference import PACKAGE_WEIGHTS, Lifter  # noqa: E402
+from finephys.lifter.inference import SHIPPED_WEIGHTS, Lifter  # noqa: E402
 from finephys.motion.deepmimic import HELD_OUT_CLIPS, load_deepmimic_clip, load_split  # noqa: E402
 from lifter_icl_value import SALTOS  # noqa: E402  (the same demonstration sources)
 
@@ -54,7 +54,7 @@ def main() -> None:
         return np.concatenate([c.joints for c in clips]), list(zip(ends - lengths, ends))
 
     bank_frames = {}
-    lifter = Lifter.from_files(PACKAGE_WEIGHTS / "finephys_lifter_icl.safetensors").with_bank(None, use_demonstrations=False)
+    lifter = Lifter.from_files(SHIPPED_WEIGHTS).with_bank(None, use_demonstrations=False)
     window = lifter.config.window
     cases = build_cases(noise_levels=("clean",))
     table: dict[str, dict[str, float]] = {}

@@ -35,7 +35,7 @@ import finephys_bench as bench  # noqa: E402  (loads the package)
 from finephys.evaluation.protocol import build_cases, cases_for_clips, evaluate  # noqa: E402
 from finephys.lifter.bank import builtin_bank  # noqa: E402
 from finephys.lifter.image_fit import ImageFitSettings  # noqa: E402
-from finephys.lifter.inference import PACKAGE_WEIGHTS, Lifter  # noqa: E402
+from finephys.lifter.inference import SHIPPED_WEIGHTS, Lifter  # noqa: E402
 from finephys.motion.deepmimic import TRAIN_CLIPS  # noqa: E402
 from finephys.motion.synthetic.generate import FAMILIES, generate_dataset  # noqa: E402
 
@@ -72,7 +72,7 @@ def score_rows(rows: dict, sets: dict[str, list], tables: dict[str, dict] | None
 
 
 def main() -> None:
-    lifter = Lifter.from_files(PACKAGE_WEIGHTS / "finephys_lifter_icl.safetensors")
+    lifter = Lifter.from_files(SHIPPED_WEIGHTS)
     lifter = lifter.with_bank(builtin_bank(lifter.config.window))
     d = ImageFitSettings()
     rows = {RAW: lifter.with_image_fit(None)}

@@ -31,7 +31,7 @@ from _package import REPO_DIR, load_package  # noqa: E402
 load_package()
 from finephys.evaluation.protocol import build_cases, evaluate  # noqa: E402
 from finephys.lifter.bank import BANK_CLIPS_PER_FAMILY, DemoBank, synthetic_bank_clips  # noqa: E402
-from finephys.lifter.inference import PACKAGE_WEIGHTS, Lifter  # noqa: E402
+from finephys.lifter.inference import SHIPPED_WEIGHTS, Lifter  # noqa: E402
 from finephys.motion.deepmimic import HELD_OUT_CLIPS, load_split  # noqa: E402
 from finephys.motion.synthetic import generate_dataset  # noqa: E402
 
@@ -41,7 +41,7 @@ OTHER_SEEDS = (11, 23, 42)  # other draws of the salto bank
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--lifter", default=str(PACKAGE_WEIGHTS / "finephys_lifter_icl.safetensors"),
+    parser.add_argument("--lifter", default=str(SHIPPED_WEIGHTS),
                         help="ICL lifter weights (default: the shipped ones)")
     parser.add_argument("--raw", action="store_true", help="score the network's answer, without the image fit")
     parser.add_argument("--out", default=str(REPO_DIR / "benchmarks" / "results" / "lifter_icl_value.json"))

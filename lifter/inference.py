@@ -41,6 +41,7 @@ from .windows import blend_windows, pad_to_window, window_starts
 
 PACKAGE_WEIGHTS = Path(__file__).resolve().parent / "weights"
 DEFAULT_NAME = "finephys_lifter_icl"
+SHIPPED_WEIGHTS = PACKAGE_WEIGHTS / f"{DEFAULT_NAME}.safetensors"  # the ICL lifter we ship
 # Bumped when lifting gives other answers with the same weights (2: demonstrations at the
 # query's frame rate); caches of lifted sequences are keyed by it.
 LIFT_VERSION = 2

@@ -25,6 +25,7 @@ FLIGHT_EXTRA = "physnet_flight"  # Pose3DSequence.extras key: the frames PhysNet
 
 PACKAGE_WEIGHTS = Path(__file__).resolve().parent / "weights"
 DEFAULT_NAME = "finephys_physnet"
+SHIPPED_WEIGHTS = PACKAGE_WEIGHTS / f"{DEFAULT_NAME}.safetensors"
 
 
 def load_physnet(weights: Union[str, Path], config: Optional[Union[str, Path]] = None) -> tuple[PhysNet, PhysNetConfig]:
@@ -47,7 +48,7 @@ class PhysNetRunner:
 
     @classmethod
     def default(cls) -> "PhysNetRunner":
-        return cls.from_files(PACKAGE_WEIGHTS / f"{DEFAULT_NAME}.safetensors")
+        return cls.from_files(SHIPPED_WEIGHTS)
 
     def reestimate(self, pose3d: Pose3DSequence, elevation_deg: float = 0.0) -> tuple[Pose3DSequence, PhysicsReport]:
         if pose3d.num_frames < 3:

@@ -22,8 +22,7 @@ def cache_path(entry: ClipEntry, cache_dir: Union[str, Path]) -> Path:
     from ..physnet import inference as physnet
 
     stat = entry.video.stat()
-    weights = f"{lifting.lift_cache_tag(lifting.PACKAGE_WEIGHTS / f'{lifting.DEFAULT_NAME}.safetensors')}|" \
-              f"{file_digest(physnet.PACKAGE_WEIGHTS / f'{physnet.DEFAULT_NAME}.safetensors')}"
+    weights = f"{lifting.lift_cache_tag(lifting.SHIPPED_WEIGHTS)}|{file_digest(physnet.SHIPPED_WEIGHTS)}"
     key = f"{entry.video.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{entry.start}|{entry.frames}|" \
           f"{entry.stride}|{PIPELINE_VERSION}|{weights}"
     digest = hashlib.sha1(key.encode()).hexdigest()[:16]
@@ -39,14 +38,14 @@ def pipeline_poses(entry: ClipEntry, cache_dir: Union[str, Path], camera_elevati
     from ..detect.pipeline import detect_poses
     from ..detect.video import read_video
     from ..lifter.bank import builtin_bank
-    from ..lifter.inference import DEFAULT_NAME, PACKAGE_WEIGHTS, Lifter
+    from ..lifter.inference import SHIPPED_WEIGHTS, Lifter
     from ..physnet.fuse import fuse, project_original
     from ..physnet.inference import PhysNetRunner
 
     frames, fps = read_video(entry.video, entry.start, entry.frames, entry.stride)
     with MediaPipePoseBackend() as backend:
         detected, _ = detect_poses(frames, backend, fps, source=entry.video.name)
-    lifter = Lifter.from_files(PACKAGE_WEIGHTS / f"{DEFAULT_NAME}.safetensors")
+    lifter = Lifter.from_files(SHIPPED_WEIGHTS)
     # the raw lift (S3D_dd), as the example workflows feed PhysNet, which was trained on it
     data = lifter.lift(detected, demonstration=builtin_bank(lifter.config.window), fit_to_image=False)
     physics, _ = PhysNetRunner.default().reestimate(data, camera_elevation)

@@ -93,9 +93,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def _lifter_weights(args) -> Path:
-    from finephys.lifter.inference import DEFAULT_NAME, PACKAGE_WEIGHTS
+    from finephys.lifter.inference import SHIPPED_WEIGHTS
 
-    return Path(args.lifter or PACKAGE_WEIGHTS / f"{DEFAULT_NAME}.safetensors")
+    return Path(args.lifter or SHIPPED_WEIGHTS)
 
 
 def _lifter(args, fp):
