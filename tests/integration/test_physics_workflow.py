@@ -10,11 +10,8 @@ import pytest
 
 from finephys.host.client import execution_error, output_files
 from fp_testing import load_workflow
-from finephys.lifter.inference import PACKAGE_WEIGHTS as LIFTER_WEIGHTS
-from finephys.physnet.inference import DEFAULT_NAME, PACKAGE_WEIGHTS
-
-LIFTER = LIFTER_WEIGHTS / "finephys_lifter_icl.safetensors"
-PHYSNET = PACKAGE_WEIGHTS / f"{DEFAULT_NAME}.safetensors"
+from finephys.lifter.inference import SHIPPED_WEIGHTS as LIFTER
+from finephys.physnet.inference import SHIPPED_WEIGHTS as PHYSNET
 
 pytestmark = pytest.mark.integration
 

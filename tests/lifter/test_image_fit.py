@@ -177,12 +177,12 @@ def test_shipped_lifter_on_the_real_sample_fits_the_image(repo_dir):
     closer to the keypoints and its bones hold their length; fit_to_image=False is the
     network's raw answer."""
     from finephys.lifter.bank import builtin_bank
-    from finephys.lifter.inference import PACKAGE_WEIGHTS, Lifter
+    from finephys.lifter.inference import SHIPPED_WEIGHTS, Lifter
     from finephys.skeleton.camera import PinholeCamera
     from finephys.skeleton.pose_files import load_pose_npz
 
     pose2d = load_pose_npz(repo_dir / "samples" / "sports2d_box.npz")
-    lifter = Lifter.from_files(PACKAGE_WEIGHTS / "finephys_lifter_icl.safetensors")
+    lifter = Lifter.from_files(SHIPPED_WEIGHTS)
     lifter = lifter.with_bank(builtin_bank(lifter.config.window))
     raw = lifter.lift(pose2d, fit_to_image=False)
     fitted = lifter.lift(pose2d)
