@@ -9,13 +9,16 @@ ablation row, and the fallback when no bank is given).
 TemporalConvLifter is the VideoPose3D-style baseline: dilated 1D convolutions over time on the
 same normalised 2D, same window, no demonstration.
 
+LifterEnsemble averages the answers of several lifters of one architecture trained with other
+seeds (lifter/ensemble.py makes one file of them): its config lists each member's mean pose.
+
 Shapes: 2D inputs [B,T,17,3] (normalised x, y, confidence; lifter/normalize.py), 3D [B,T,17,3]
 metres, root-relative, camera axes.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Optional, Union
 
@@ -38,6 +41,13 @@ class LifterConfig:
     tcn_channels: int = 256
     tcn_dilations: tuple[int, ...] = (1, 3, 9)
     mean_pose: list = field(default_factory=lambda: [[0.0, 0.0, 0.0]] * J)  # [17,3] metres
+    # An ensemble: one mean pose [17,3] per member (each was trained on its own data draw);
+    # empty for a single lifter. mean_pose is then the members' average, for reference.
+    member_mean_poses: list = field(default_factory=list)
+
+    @property
+    def members(self) -> int:
+        return max(1, len(self.member_mean_poses))
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1)
@@ -52,6 +62,9 @@ class LifterConfig:
             raise ValueError(f"{source or 'lifter config'}: not a lifter config ({exc})") from exc
         if config.kind not in ("icl", "tcn"):
             raise ValueError(f"{source or 'lifter config'}: unknown lifter kind {config.kind!r}")
+        for pose in [config.mean_pose, *config.member_mean_poses]:
+            if len(pose) != J or any(len(joint) != 3 for joint in pose):
+                raise ValueError(f"{source or 'lifter config'}: a mean pose is not [17,3]")
         return config
 
     def save(self, path: Union[str, Path]) -> None:
@@ -119,5 +132,25 @@ class TemporalConvLifter(nn.Module):
         return self.out(x).transpose(1, 2).reshape(b, t, J, 3) + self.mean_pose
 
 
-def build_lifter(config: LifterConfig) -> nn.Module:
+class LifterEnsemble(nn.Module):
+    """The mean of its members' answers [B,T,17,3]. Members differ only in their weights and
+    mean poses; a demonstration goes to every member."""
+
+    def __init__(self, config: LifterConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.members = nn.ModuleList(
+            _build_single(replace(config, mean_pose=pose, member_mean_poses=[])) for pose in config.member_mean_poses)
+
+    def forward(self, query_2d: torch.Tensor, demo_2d: Optional[torch.Tensor] = None,
+                demo_3d: Optional[torch.Tensor] = None) -> torch.Tensor:
+        return torch.stack([member(query_2d, demo_2d, demo_3d) for member in self.members]).mean(0)
+
+
+def _build_single(config: LifterConfig) -> nn.Module:
     return ICLLifter(config) if config.kind == "icl" else TemporalConvLifter(config)
+
+
+def build_lifter(config: LifterConfig) -> nn.Module:
+    """The network a config describes: one lifter, or an ensemble when it lists member mean poses."""
+    return LifterEnsemble(config) if config.member_mean_poses else _build_single(config)
