@@ -15,6 +15,7 @@ from typing import Sequence, Union
 from safetensors import safe_open
 from safetensors.torch import save_file
 
+from ..modelfiles import recorded_command
 from ..skeleton.errors import PoseDataError
 from .inference import load_weights
 from .model import LifterConfig
@@ -48,6 +49,10 @@ def combine_lifters(members: Sequence[Union[str, Path]], out_weights: Union[str,
     out_weights = Path(out_weights)
     out_weights.parent.mkdir(parents=True, exist_ok=True)
     seconds = [float(m.get("train_seconds", 0) or 0) for m in member_metadata]
+    for m in member_metadata:  # members trained before commands left locations out
+        if m.get("command"):
+            script, *argv = m["command"].split()
+            m["command"] = recorded_command(script, argv)
     metadata = {
         "name": out_weights.stem,
         "command": command,

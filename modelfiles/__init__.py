@@ -84,6 +84,28 @@ def load_safetensors_model(
     return model, cfg
 
 
+# Options that say where files go, not what is trained: left out of the command recorded in
+# the weights, so the record names no folder of the machine that trained them.
+LOCATION_OPTIONS = ("--out", "--cache")
+
+
+def recorded_command(script: str, argv: list[str]) -> str:
+    """The training command as stored in the weights' metadata: `script` and its arguments,
+    without LOCATION_OPTIONS (either `--out X` or `--out=X`)."""
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg in LOCATION_OPTIONS:
+            skip = True
+            continue
+        if arg.split("=", 1)[0] in LOCATION_OPTIONS:
+            continue
+        kept.append(arg)
+    return " ".join([script, *kept])
+
+
 def file_digest(path: Union[str, Path]) -> str:
     """The first 10 hex digits of the SHA-1 of a file's bytes, for cache keys (a weights file
     names the caches made with it). Read once per file version (path, size, mtime)."""

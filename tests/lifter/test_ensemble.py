@@ -23,7 +23,7 @@ def _member(tmp_path, name, seed, kind="icl", dim=16, offset=0.0):
     model = build_lifter(config)
     path = tmp_path / f"{name}.safetensors"
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, path,
-              metadata={"command": f"training/train_lifter.py --seed {seed}", "seed": str(seed), "train_seconds": "10"})
+              metadata={"command": f"training/train_lifter.py --seed {seed} --out {tmp_path}/w --cache {tmp_path}/c", "seed": str(seed), "train_seconds": "10"})
     config.save(tmp_path / f"{name}.json")
     return path
 
@@ -54,6 +54,8 @@ def test_ensemble_answers_the_members_mean(tmp_path, kind):
     with safe_open(str(out), "pt") as f:
         meta = f.metadata()
     assert [m["seed"] for m in json.loads(meta["members"])] == ["0", "1", "2"]
+    # each member's recipe, without the folders it was written to on the machine that trained it
+    assert [m["command"] for m in json.loads(meta["members"])] == [f"training/train_lifter.py --seed {i}" for i in range(3)]
     assert meta["train_seconds"] == "30" and meta["command"].startswith("training/ensemble_lifters.py")
 
 

@@ -27,6 +27,20 @@ def test_train_stop_resume_and_load(tmp_path):
     model, config = load_weights(tmp_path / "out" / "tiny_lifter.safetensors")
     assert config.window == 9 and config.dim == 16 and len(config.mean_pose) == 17
     assert (tmp_path / "cache" / "synthetic_2_seed0.npz").is_file()  # generated once, reused
+    from safetensors import safe_open
+
+    with safe_open(str(tmp_path / "out" / "tiny_lifter.safetensors"), "pt") as f:
+        command = f.metadata()["command"]
+    # the recipe is recorded, the folders it was written to are not
+    assert command.startswith("training/train_lifter.py ") and "--name tiny_lifter" in command
+    assert str(tmp_path) not in command and "--out" not in command and "--cache" not in command
+
+
+def test_recorded_command_leaves_out_locations():
+    from finephys.modelfiles import recorded_command
+
+    argv = ["--kind", "icl", "--out", "/x/y", "--cache=/c", "--seed", "1", "--outer", "2"]
+    assert recorded_command("training/train_lifter.py", argv) == "training/train_lifter.py --kind icl --seed 1 --outer 2"
 
 
 def test_roll_is_a_camera_rolled_about_its_optical_axis():
