@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Sequence, Union
 
+import numpy as np
 from safetensors import safe_open
 from safetensors.torch import save_file
 
@@ -20,8 +21,24 @@ from ..skeleton.errors import PoseDataError
 from .inference import load_weights
 from .model import LifterConfig
 
-# Fields that must agree for members to be averaged (mean poses and dropout may differ).
-_ARCHITECTURE = ("kind", "window", "dim", "depth", "heads", "tcn_channels", "tcn_dilations")
+# What a member's metadata contributes to the ensemble's record of how it was made.
+_MEMBER_RECORD = ("command", "seed", "train_seconds", "runs", "windows")
+
+
+def _architecture(config: LifterConfig) -> LifterConfig:
+    """The config without what members may differ in (mean pose, dropout): equal for members
+    that can be averaged."""
+    return replace(config, mean_pose=[], dropout=0.0)
+
+
+def _member_record(metadata: dict) -> dict:
+    """A member's training record; its command without locations (members trained before
+    commands left them out)."""
+    record = {k: metadata[k] for k in _MEMBER_RECORD if k in metadata}
+    if record.get("command"):
+        script, *argv = record["command"].split()
+        record["command"] = recorded_command(script, argv)
+    return record
 
 
 def combine_lifters(members: Sequence[Union[str, Path]], out_weights: Union[str, Path], command: str = "") -> LifterConfig:
@@ -31,34 +48,27 @@ def combine_lifters(members: Sequence[Union[str, Path]], out_weights: Union[str,
     architecture. Errors name the file that does not fit."""
     if len(members) < 2:
         raise PoseDataError("an ensemble needs at least two lifter weight files")
-    state, poses, member_metadata, configs = {}, [], [], []
+    state, configs, records = {}, [], []
     for i, path in enumerate(members):
         model, config = load_weights(path)
         if config.member_mean_poses:
             raise PoseDataError(f"{Path(path).name} is already an ensemble; pass its members instead")
-        if configs and any(getattr(config, f) != getattr(configs[0], f) for f in _ARCHITECTURE):
+        if configs and _architecture(config) != _architecture(configs[0]):
             raise PoseDataError(f"{Path(path).name} is another architecture than {Path(members[0]).name} "
-                                f"(they must agree on {', '.join(_ARCHITECTURE)})")
+                                "(members may differ only in their weights, mean pose and dropout)")
         configs.append(config)
-        poses.append(config.mean_pose)
         state.update({f"members.{i}.{k}": v.contiguous() for k, v in model.state_dict().items()})
         with safe_open(str(path), "pt") as f:
-            member_metadata.append(f.metadata() or {})
-    mean_pose = [[round(sum(p[j][a] for p in poses) / len(poses), 5) for a in range(3)] for j in range(17)]
-    config = replace(configs[0], mean_pose=mean_pose, member_mean_poses=poses)
+            records.append(_member_record(f.metadata() or {}))
+    poses = [c.mean_pose for c in configs]
+    config = replace(configs[0], mean_pose=np.mean(poses, axis=0).round(5).tolist(), member_mean_poses=poses)
     out_weights = Path(out_weights)
     out_weights.parent.mkdir(parents=True, exist_ok=True)
-    seconds = [float(m.get("train_seconds", 0) or 0) for m in member_metadata]
-    for m in member_metadata:  # members trained before commands left locations out
-        if m.get("command"):
-            script, *argv = m["command"].split()
-            m["command"] = recorded_command(script, argv)
     metadata = {
         "name": out_weights.stem,
         "command": command,
-        "members": json.dumps([{k: m[k] for k in ("command", "seed", "train_seconds", "runs", "windows") if k in m}
-                               for m in member_metadata]),
-        "train_seconds": str(round(sum(seconds))),
+        "members": json.dumps(records),
+        "train_seconds": str(round(sum(float(r.get("train_seconds") or 0) for r in records))),
     }
     save_file(state, str(out_weights), metadata=metadata)
     config.save(out_weights.with_suffix(".json"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
@@ -89,11 +90,11 @@ def load_safetensors_model(
 LOCATION_OPTIONS = ("--out", "--cache")
 
 
-def recorded_command(script: str, argv: list[str]) -> str:
-    """The training command as stored in the weights' metadata: `script` and its arguments,
-    without LOCATION_OPTIONS (either `--out X` or `--out=X`)."""
+def recorded_command(script: str, argv: Optional[list[str]] = None) -> str:
+    """The training command as stored in the weights' metadata: `script` and its arguments
+    (argv, default: this process's), without LOCATION_OPTIONS (either `--out X` or `--out=X`)."""
     kept, skip = [], False
-    for arg in argv:
+    for arg in sys.argv[1:] if argv is None else argv:
         if skip:
             skip = False
             continue

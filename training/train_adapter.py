@@ -217,8 +217,8 @@ def main(argv=None) -> None:
     from finephys.generation.unet import motion_unet
     from finephys.skeleton.errors import PoseDataError
     from finephys.training.adapter_training import LossWeights, StepNoise, trainable_parameters
-    from finephys.training.checkpoint import ResumeState, RunningLog
     from finephys.modelfiles import recorded_command
+    from finephys.training.checkpoint import ResumeState, RunningLog
 
     accelerator = Accelerator(mixed_precision=args.mixed_precision)
     log = accelerator.print
@@ -322,7 +322,7 @@ def main(argv=None) -> None:
         after = eval_loss()
     log(f"evaluation loss after training: {after:.4f} (before: {before:.4f})")
     if accelerator.is_main_process:
-        command = recorded_command("training/train_adapter.py", argv if argv is not None else sys.argv[1:])
+        command = recorded_command("training/train_adapter.py", argv)
         adapter_path = save_encoder(inner.encoder, out_dir / f"{args.name}_adapter.safetensors")
         meta = {"name": args.name, "steps": str(total), "seed": str(args.seed), "command": command,
                 "lora_rank": str(args.lora_rank), "lora_alpha": str(args.lora_alpha or args.lora_rank)}

@@ -158,8 +158,8 @@ def main(argv=None) -> None:
     from accelerate import Accelerator
 
     from finephys.lifter.model import LifterConfig, build_lifter
-    from finephys.training.checkpoint import ResumeState
     from finephys.modelfiles import recorded_command
+    from finephys.training.checkpoint import ResumeState
     from finephys.training.lifter_data import demonstration_table, make_windows, same_clip_table
 
     if args.threads:
@@ -255,7 +255,7 @@ def main(argv=None) -> None:
         return
     if accelerator.is_main_process:
         meta = {"name": name, "steps": str(args.steps), "seed": str(args.seed),
-                "command": recorded_command("training/train_lifter.py", argv or sys.argv[1:]),
+                "command": recorded_command("training/train_lifter.py", argv),
                 "train_seconds": f"{time.time() - began:.0f}", "windows": str(len(data))}
         resume.save_final(model, out / f"{name}.safetensors", meta, config)
         log(f"saved {out / (name + '.safetensors')} ({(out / (name + '.safetensors')).stat().st_size / 1e6:.1f} MB) "

@@ -261,8 +261,8 @@ def main(argv=None) -> None:
     from finephys.physnet.config import PhysNetConfig
     from finephys.physnet.inference import load_physnet
     from finephys.physnet.model import PhysNet
-    from finephys.training.checkpoint import ResumeState, RunningLog
     from finephys.modelfiles import recorded_command
+    from finephys.training.checkpoint import ResumeState, RunningLog
     from finephys.training.physnet_data import sample_batch
 
     if args.threads:
@@ -338,7 +338,7 @@ def main(argv=None) -> None:
         return
     if accelerator.is_main_process:
         meta = {"name": args.name, "steps": str(args.steps), "seed": str(args.seed),
-                "command": recorded_command("training/train_physnet.py", argv if argv is not None else sys.argv[1:]),
+                "command": recorded_command("training/train_physnet.py", argv),
                 "train_seconds": f"{time.time() - began:.0f}"}
         target = out_dir / f"{args.name}.safetensors"
         resume.save_final(model, target, meta, config)

@@ -1,4 +1,7 @@
 import json
+import runpy
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -112,15 +115,10 @@ def test_ensemble_weights_that_do_not_fit_their_config(tmp_path):
 
 
 def test_ensemble_script_records_no_paths(tmp_path):
-    from finephys.lifter.ensemble import combine_lifters  # noqa: F401  (the script's import)
-    import runpy
-    import sys
-
     a, b = _member(tmp_path, "a", seed=0), _member(tmp_path, "b", seed=1)
     argv = sys.argv
     sys.argv = ["ensemble_lifters.py", str(a), str(b), "--out", str(tmp_path / "out"), "--name", "finephys_lifter_icl"]
     try:
-        from pathlib import Path
         runpy.run_path(str(Path(__file__).resolve().parents[2] / "training" / "ensemble_lifters.py"), run_name="__main__")
     finally:
         sys.argv = argv
