@@ -15,7 +15,9 @@ with N the lifted pose, u the keypoints, c their confidence (0 for missing joint
 image then does not pull), s_t the person's size in frame t (pixels, so the reprojection
 tolerance is a share of the body whatever the resolution), rho the pseudo-Huber function
 (a left/right swap the detector reports with high confidence costs linearly, not
-quadratically), and L the bone lengths: the median of the lifted ones, left and right equal.
+quadratically; with ImageFitSettings.noise_scale > 0 the tolerance also grows with the
+keypoints' jitter measured on the sequence itself, keypoint_noise, so exact 2D is held
+tightly and a jittery detector loosely), and L the bone lengths: the median of the lifted ones, left and right equal.
 The lifter's pose is held bone by bone, not joint by joint: moving an upper arm to meet the
 image then carries the forearm along instead of pulling the wrist back to where the lifter put
 it (the joint-by-joint prior, |(X_tj - X_t0) - (N_tj - N_t0)|^2, remains as an option;
@@ -56,8 +58,12 @@ MIN_FIT_DEPTH = 0.05  # m: a joint is kept at least this far in front of the cam
 class ImageFitSettings:
     """Tolerances of the energy terms (one unit of cost each) and the solver's budget."""
 
-    reprojection_std: float = 0.02  # share of the person's size (bounding-box diagonal)
-    prior_std_m: float = 0.2  # each bone (child minus parent) may leave the lifter's by about this
+    reprojection_std: float = 0.005  # share of the person's size (bounding-box diagonal)
+    # > 0: the tolerance also grows with the keypoints' own jitter, estimated from the sequence
+    # (keypoint_noise): sqrt(reprojection_std^2 + (noise_scale * noise)^2), so clean 2D is held
+    # tightly and noisy 2D loosely. 0: reprojection_std alone, whatever the input.
+    noise_scale: float = 1.0
+    prior_std_m: float = 0.1  # each bone (child minus parent) may leave the lifter's by about this
     prior_on_bones: bool = True  # False: each root-relative joint is held instead (the first design)
     root_prior_std_m: float = 0.8  # the root's position (its depth mostly) may move by about this
     bone_std_m: float = 0.02  # bone lengths stay within about this of their sequence length
@@ -69,6 +75,8 @@ class ImageFitSettings:
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():
             if isinstance(value, bool):
+                continue
+            if name == "noise_scale" and np.isfinite(value) and value >= 0:
                 continue
             if not (np.isfinite(value) and value > 0):
                 raise PoseDataError(f"image fit setting {name} must be a positive number, got {value!r}")
@@ -90,6 +98,35 @@ def person_sizes(keypoints: np.ndarray, confidence: np.ndarray) -> np.ndarray:
     measured = sizes > 1.0  # NaN (fewer than two joints seen) compares False
     fill = float(np.median(sizes[measured])) if measured.any() else 1.0
     return np.where(measured, sizes, fill)
+
+
+def keypoint_noise(keypoints: np.ndarray, confidence: np.ndarray) -> float:
+    """keypoints [T,17,2] pixels, confidence [T,17] -> the keypoints' jitter (Gaussian std per
+    coordinate) as a share of the person's size, estimated from the sequence itself: the third
+    difference u[t+1] - 3u[t] + 3u[t-1] - u[t-2] of every joint seen in all four frames has std
+    sqrt(20) * jitter for independent jitter, while smooth motion barely reaches it; the median
+    makes swaps and outliers count little. 0 when fewer than 20 such differences exist."""
+    kp = np.asarray(keypoints, dtype=np.float64)
+    seen = np.asarray(confidence) > 0
+    if kp.shape[0] < 4:
+        return 0.0
+    third = kp[3:] - 3 * kp[2:-1] + 3 * kp[1:-2] - kp[:-3]  # [T-3,17,2] pixels
+    usable = seen[3:] & seen[2:-1] & seen[1:-2] & seen[:-3] & np.isfinite(third).all(axis=-1)
+    if usable.sum() < 20:
+        return 0.0
+    # pixels -> share of the person: each difference by the size of its middle frames
+    sizes = person_sizes(kp, np.asarray(confidence))
+    scale = 0.5 * (sizes[1:-2] + sizes[2:-1])[:, None, None]
+    share = np.abs(third / scale)[usable]
+    return float(np.median(share) / 0.6745 / np.sqrt(20.0))
+
+
+def reprojection_tolerance(settings: ImageFitSettings, keypoints: np.ndarray, confidence: np.ndarray) -> float:
+    """The reprojection tolerance (share of the person's size) the fit uses for this sequence."""
+    if settings.noise_scale == 0:
+        return settings.reprojection_std
+    noise = settings.noise_scale * keypoint_noise(keypoints, confidence)
+    return float(np.hypot(settings.reprojection_std, noise))
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> float:
@@ -124,7 +161,8 @@ class ImageFitEnergy:
         uv = np.nan_to_num(np.asarray(keypoints, dtype=np.float64))
         self.conf = np.clip(np.nan_to_num(np.asarray(confidence, dtype=np.float64)), 0.0, 1.0)
         # pixels of image error that cost one unit, per frame: a share of the person's size
-        tolerance_px = person_sizes(np.asarray(keypoints), np.asarray(confidence))[:, None] * s.reprojection_std
+        tolerance_px = person_sizes(np.asarray(keypoints), np.asarray(confidence))[:, None] \
+            * reprojection_tolerance(s, keypoints, confidence)
         self.focal = np.array([camera.fx, camera.fy])
         # the terms' constants, folded once
         self.centre_minus_uv = np.array([camera.cx, camera.cy]) - uv

@@ -2,8 +2,10 @@
 import numpy as np
 import pytest
 
-from finephys.lifter.image_fit import (ImageFitEnergy, ImageFitSettings, fit_to_image, minimize_lbfgs,
-                                       rigid_starting_point, sequence_bone_lengths)
+from finephys.lifter.image_fit import (ImageFitEnergy, ImageFitSettings, fit_to_image, keypoint_noise,
+                                       minimize_lbfgs, reprojection_tolerance, rigid_starting_point,
+                                       sequence_bone_lengths)
+from finephys.motion.noise2d import NoiseModel
 from finephys.motion.cameras import orbit_camera, project_clip
 from finephys.motion.noise2d import NOISY, corrupt
 from finephys.motion.synthetic import generate_clip
@@ -157,6 +159,36 @@ def test_gradient_matches_finite_differences(case, prior_on_bones):
     assert np.abs(grad - numeric).max() < 1e-5 * np.abs(grad).max()
 
 
+@pytest.mark.parametrize("jitter", [0.01, 0.02, 0.04])
+def test_keypoint_noise_measures_the_jitter_not_the_motion(case, jitter):
+    """A back salto (fast motion, 30 frames/s) is measured as almost noiseless when clean, and
+    its jitter is found within 15 % under the bench's noise model with that jitter (swaps,
+    dropouts and tracking losses included)."""
+    _, _, _, pose2d = case
+    assert keypoint_noise(pose2d.keypoints, pose2d.confidence) < 0.003
+    noisy = corrupt(pose2d, NoiseModel(**{**NOISY.__dict__, "jitter": jitter}), seed=3)
+    # the bench's per-joint multipliers average about 1.04
+    expected = jitter * np.mean(NOISY.joint_jitter_scale)
+    assert keypoint_noise(noisy.keypoints, noisy.confidence) == pytest.approx(expected, rel=0.15)
+
+
+def test_reprojection_tolerance_grows_with_the_noise_only_when_asked(case):
+    _, _, _, pose2d = case
+    noisy = corrupt(pose2d, NOISY, seed=4)
+    fixed = ImageFitSettings(reprojection_std=0.01, noise_scale=0.0)
+    assert ImageFitSettings().noise_scale > 0  # chosen by benchmarks/lifter_fit_settings.py (BENCHMARKS.md)
+    assert reprojection_tolerance(fixed, noisy.keypoints, noisy.confidence) == 0.01
+    adaptive = ImageFitSettings(reprojection_std=0.01, noise_scale=1.5)
+    noise = keypoint_noise(noisy.keypoints, noisy.confidence)
+    assert reprojection_tolerance(adaptive, noisy.keypoints, noisy.confidence) == pytest.approx(np.hypot(0.01, 1.5 * noise))
+    assert reprojection_tolerance(adaptive, pose2d.keypoints, pose2d.confidence) < 0.0106
+    # too few frames or joints to measure: the floor
+    assert keypoint_noise(noisy.keypoints[:3], noisy.confidence[:3]) == 0.0
+    assert keypoint_noise(noisy.keypoints, np.zeros_like(noisy.confidence)) == 0.0
+    with pytest.raises(PoseDataError, match="noise_scale"):
+        ImageFitSettings(noise_scale=-1.0)
+
+
 def test_lbfgs_minimises_a_quadratic():
     """minimize_lbfgs on an ill-conditioned quadratic reaches its minimum."""
     rng = np.random.default_rng(0)
@@ -195,4 +227,9 @@ def test_shipped_lifter_on_the_real_sample_fits_the_image(repo_dir):
 
     assert reprojection(fitted) < 0.7 * reprojection(raw)
     found = seen.any(axis=1)
-    assert bone_lengths(fitted.joints[found]).std(axis=0).mean() < 0.3 * bone_lengths(raw.joints[found]).std(axis=0).mean()
+    # bones steadier than the raw lift's, and well under the 2 cm std the issue allows on real
+    # video (the tolerance now follows the detector's low measured jitter, so a consistent
+    # detector offset bends bones a little more than the fixed 0.02 did: 0.7 against 0.2 cm)
+    fitted_std = bone_lengths(fitted.joints[found]).std(axis=0).mean()
+    assert fitted_std < 0.5 * bone_lengths(raw.joints[found]).std(axis=0).mean()
+    assert fitted_std < 0.01
