@@ -15,9 +15,10 @@ with N the lifted pose, u the keypoints, c their confidence (0 for missing joint
 image then does not pull), s_t the person's size in frame t (pixels, so the reprojection
 tolerance is a share of the body whatever the resolution), rho the pseudo-Huber function
 (a left/right swap the detector reports with high confidence costs linearly, not
-quadratically; with ImageFitSettings.noise_scale > 0 the tolerance also grows with the
-keypoints' jitter measured on the sequence itself, keypoint_noise, so exact 2D is held
-tightly and a jittery detector loosely), and L the bone lengths: the median of the lifted ones, left and right equal.
+quadratically; with ImageFitSettings.noise_scale > 0, the default, the tolerance also grows
+with the keypoints' jitter measured on the sequence itself, keypoint_noise, so exact 2D is
+held tightly and a jittery detector loosely), and L the bone lengths: the median of the
+lifted ones, left and right equal.
 The lifter's pose is held bone by bone, not joint by joint: moving an upper arm to meet the
 image then carries the forearm along instead of pulling the wrist back to where the lifter put
 it (the joint-by-joint prior, |(X_tj - X_t0) - (N_tj - N_t0)|^2, remains as an option;

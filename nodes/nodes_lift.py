@@ -60,7 +60,8 @@ class ICLLift3D(io.ComfyNode):
                 Pose3D.Input("demo_3d", optional=True, tooltip="...and its 3D (same frames)."),
                 io.Boolean.Input("fit_to_image", default=True, optional=True,
                                  tooltip="Fit the lifted 3D to the 2D it came from: it then "
-                                 "reprojects onto the keypoints (confident ones most), keeps its "
+                                 "reprojects onto the keypoints (confident ones most; as closely as "
+                                 "their measured jitter allows), keeps its "
                                  "bone lengths and moves smoothly. Off: the network's raw answer."),
                 io.Combo.Input("test_time_flip", options=list(TEST_TIME_FLIP), default="auto", optional=True,
                                tooltip="Also lift the mirror image and average (a little more "
