@@ -87,13 +87,12 @@ def main() -> None:
                        prior_on_bones=False)
     rows[PREVIOUS] = lifter.with_image_fit(dataclasses.replace(d, **joint_prior, bone_std_m=0.005, rigid_start=False))
     rows[JOINT_PRIOR] = lifter.with_image_fit(dataclasses.replace(d, **joint_prior, bone_std_m=0.02, rigid_start=True))
-    for rep, acc, prior, bone in itertools.product(REPROJECTION, ACCELERATION, PRIOR, BONE):
-        rows[setting_name(rep, acc, prior, bone)] = lifter.with_image_fit(dataclasses.replace(
-            d, reprojection_std=rep, noise_scale=0.0, accel_std_si=acc, prior_std_m=prior, bone_std_m=bone,
-            prior_on_bones=True, rigid_start=True))
-    for floor, scale, prior, bone in itertools.product(NOISE_FLOOR, NOISE_SCALE, PRIOR, BONE):
-        rows[setting_name(floor, 80.0, prior, bone, scale)] = lifter.with_image_fit(dataclasses.replace(
-            d, reprojection_std=floor, noise_scale=scale, accel_std_si=80.0, prior_std_m=prior, bone_std_m=bone,
+    # (reprojection tolerance or floor, jitter scale, acceleration): fixed, then noise-adaptive
+    tolerances = [(rep, 0.0, acc) for rep, acc in itertools.product(REPROJECTION, ACCELERATION)] \
+        + [(floor, scale, 80.0) for floor, scale in itertools.product(NOISE_FLOOR, NOISE_SCALE)]
+    for (rep, scale, acc), prior, bone in itertools.product(tolerances, PRIOR, BONE):
+        rows[setting_name(rep, acc, prior, bone, scale)] = lifter.with_image_fit(dataclasses.replace(
+            d, reprojection_std=rep, noise_scale=scale, accel_std_si=acc, prior_std_m=prior, bone_std_m=bone,
             prior_on_bones=True, rigid_start=True))
     began = time.perf_counter()
     sets = validation_sets()

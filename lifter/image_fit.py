@@ -33,6 +33,7 @@ were chosen on the training clips and synthetic validation clips
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Optional
 
 import numpy as np
 import torch
@@ -77,10 +78,10 @@ class ImageFitSettings:
         for name, value in asdict(self).items():
             if isinstance(value, bool):
                 continue
-            if name == "noise_scale" and np.isfinite(value) and value >= 0:
-                continue
-            if not (np.isfinite(value) and value > 0):
-                raise PoseDataError(f"image fit setting {name} must be a positive number, got {value!r}")
+            may_be_zero = name == "noise_scale"  # 0 turns the jitter term off
+            if not (np.isfinite(value) and (value >= 0 if may_be_zero else value > 0)):
+                wanted = "a number >= 0" if may_be_zero else "a positive number"
+                raise PoseDataError(f"image fit setting {name} must be {wanted}, got {value!r}")
 
 
 def sequence_bone_lengths(joints: np.ndarray) -> np.ndarray:
@@ -101,14 +102,16 @@ def person_sizes(keypoints: np.ndarray, confidence: np.ndarray) -> np.ndarray:
     return np.where(measured, sizes, fill)
 
 
-def keypoint_noise(keypoints: np.ndarray, confidence: np.ndarray) -> float:
+def keypoint_noise(keypoints: np.ndarray, confidence: np.ndarray, sizes: Optional[np.ndarray] = None) -> float:
     """keypoints [T,17,2] pixels, confidence [T,17] -> the keypoints' jitter (Gaussian std per
     coordinate) as a share of the person's size, estimated from the sequence itself: the third
     difference u[t+1] - 3u[t] + 3u[t-1] - u[t-2] of every joint seen in all four frames has std
     sqrt(20) * jitter for independent jitter, while smooth motion barely reaches it; the median
-    makes swaps and outliers count little. 0 when fewer than 20 such differences exist."""
+    makes swaps and outliers count little. 0 when fewer than 20 such differences exist.
+    sizes [T]: person_sizes(keypoints, confidence), passed when the caller has it already."""
     kp = np.asarray(keypoints, dtype=np.float64)
-    seen = np.asarray(confidence) > 0
+    confidence = np.asarray(confidence)
+    seen = confidence > 0
     if kp.shape[0] < 4:
         return 0.0
     third = kp[3:] - 3 * kp[2:-1] + 3 * kp[1:-2] - kp[:-3]  # [T-3,17,2] pixels
@@ -116,17 +119,18 @@ def keypoint_noise(keypoints: np.ndarray, confidence: np.ndarray) -> float:
     if usable.sum() < 20:
         return 0.0
     # pixels -> share of the person: each difference by the size of its middle frames
-    sizes = person_sizes(kp, np.asarray(confidence))
+    sizes = person_sizes(kp, confidence) if sizes is None else sizes
     scale = 0.5 * (sizes[1:-2] + sizes[2:-1])[:, None, None]
     share = np.abs(third / scale)[usable]
     return float(np.median(share) / 0.6745 / np.sqrt(20.0))
 
 
-def reprojection_tolerance(settings: ImageFitSettings, keypoints: np.ndarray, confidence: np.ndarray) -> float:
+def reprojection_tolerance(settings: ImageFitSettings, keypoints: np.ndarray, confidence: np.ndarray,
+                           sizes: Optional[np.ndarray] = None) -> float:
     """The reprojection tolerance (share of the person's size) the fit uses for this sequence."""
     if settings.noise_scale == 0:
         return settings.reprojection_std
-    noise = settings.noise_scale * keypoint_noise(keypoints, confidence)
+    noise = settings.noise_scale * keypoint_noise(keypoints, confidence, sizes)
     return float(np.hypot(settings.reprojection_std, noise))
 
 
@@ -162,8 +166,8 @@ class ImageFitEnergy:
         uv = np.nan_to_num(np.asarray(keypoints, dtype=np.float64))
         self.conf = np.clip(np.nan_to_num(np.asarray(confidence, dtype=np.float64)), 0.0, 1.0)
         # pixels of image error that cost one unit, per frame: a share of the person's size
-        tolerance_px = person_sizes(np.asarray(keypoints), np.asarray(confidence))[:, None] \
-            * reprojection_tolerance(s, keypoints, confidence)
+        sizes = person_sizes(np.asarray(keypoints), np.asarray(confidence))
+        tolerance_px = sizes[:, None] * reprojection_tolerance(s, keypoints, confidence, sizes)
         self.focal = np.array([camera.fx, camera.fy])
         # the terms' constants, folded once
         self.centre_minus_uv = np.array([camera.cx, camera.cy]) - uv

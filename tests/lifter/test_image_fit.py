@@ -1,11 +1,12 @@
 """lifter/image_fit.py: a perturbed 3D answer fitted to clean 2D moves towards the truth."""
+import dataclasses
+
 import numpy as np
 import pytest
 
 from finephys.lifter.image_fit import (ImageFitEnergy, ImageFitSettings, fit_to_image, keypoint_noise,
                                        minimize_lbfgs, reprojection_tolerance, rigid_starting_point,
                                        sequence_bone_lengths)
-from finephys.motion.noise2d import NoiseModel
 from finephys.motion.cameras import orbit_camera, project_clip
 from finephys.motion.noise2d import NOISY, corrupt
 from finephys.motion.synthetic import generate_clip
@@ -166,7 +167,7 @@ def test_keypoint_noise_measures_the_jitter_not_the_motion(case, jitter):
     dropouts and tracking losses included)."""
     _, _, _, pose2d = case
     assert keypoint_noise(pose2d.keypoints, pose2d.confidence) < 0.003
-    noisy = corrupt(pose2d, NoiseModel(**{**NOISY.__dict__, "jitter": jitter}), seed=3)
+    noisy = corrupt(pose2d, dataclasses.replace(NOISY, jitter=jitter), seed=3)
     # the bench's per-joint multipliers average about 1.04
     expected = jitter * np.mean(NOISY.joint_jitter_scale)
     assert keypoint_noise(noisy.keypoints, noisy.confidence) == pytest.approx(expected, rel=0.15)
