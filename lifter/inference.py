@@ -14,10 +14,11 @@ lengths and moves smoothly; `fit_to_image=False` returns the network's answer as
 
 Test-time flip (on by default when fitting): every window is also lifted mirrored (x negated,
 left and right swapped, with its own demonstration), mirrored back and averaged with the
-direct answer, as VideoPose3D does at test time; the windows then sit side by side instead of
-overlapping, so the network does the same work. The average is exactly mirror-symmetric and
-lowers the error on validation data (BENCHMARKS.md). The raw answer (`fit_to_image=False`)
-stays one pass unless asked, because PhysNet was trained on that single-pass answer.
+direct answer, as VideoPose3D does at test time, on the same overlapping windows: every frame
+is lifted four times (twice the network time of one pass, still a small share of the fit's).
+The average is exactly mirror-symmetric and lowers the error on validation data
+(BENCHMARKS.md). The raw answer (`fit_to_image=False`) stays one pass unless asked, because
+PhysNet was trained on that single-pass answer.
 """
 from __future__ import annotations
 
@@ -116,10 +117,11 @@ class Lifter:
         t_len = pose2d.num_frames
         fitting = fit_to_image and self.image_fit is not None
         flip = fitting if self.test_time_flip is None else self.test_time_flip
-        # Every frame is lifted twice: by two overlapping windows (half-window stride), or, with
-        # the flip, by one window and its mirror image (windows side by side): the same network
-        # time, and the mirrored pass lowers the error more than the overlap (BENCHMARKS.md).
-        starts = window_starts(t_len, w, w if flip else max(1, w // 2))
+        # Overlapping windows (half-window stride) lift every frame twice; with the flip each
+        # window is also lifted mirrored, four answers per frame. (Windows side by side with the
+        # flip, the earlier default, cost half the network time and score worse on validation;
+        # the fit dominates the time either way: BENCHMARKS.md.)
+        starts = window_starts(t_len, w, max(1, w // 2))
         kp = pad_to_window(pose2d.keypoints, w)
         conf = pad_to_window(pose2d.confidence, w)
         queries = np.stack([normalize_2d(kp[s:s + w], conf[s:s + w]) for s in starts])

@@ -85,6 +85,26 @@ def test_test_time_flip_makes_the_lift_mirror_symmetric(tmp_path, clip_2d, kind)
     assert not np.allclose(fitted(pose2d).joints, fitted.with_test_time_flip(False)(pose2d).joints)
 
 
+def test_flip_lifts_every_overlapping_window_and_its_mirror(tmp_path, clip_2d, monkeypatch):
+    weights, config = _tiny(tmp_path)
+    _, _, pose2d = clip_2d
+    lifter = Lifter.from_files(weights).with_image_fit(None)
+    batches = []
+    original = Lifter._lift_windows
+
+    def counting(self, queries, bank, batch):
+        batches.append(len(queries))
+        return original(self, queries, bank, batch)
+
+    monkeypatch.setattr(Lifter, "_lift_windows", counting)
+    t_len, w = pose2d.num_frames, config.window
+    half_stride = len(range(0, t_len - w + 1, w // 2)) + ((t_len - w) % (w // 2) != 0)
+    lifter.with_test_time_flip(False)(pose2d)
+    lifter.with_test_time_flip(True)(pose2d)
+    # the same half-overlapping windows either way; with the flip, each also mirrored (one batch)
+    assert batches == [half_stride, 2 * half_stride]
+
+
 def test_bank_retrieval_save_and_load(tmp_path):
     bank = DemoBank.from_clips([generate_clip("split_leap", 2), generate_clip("turn", 2)], 9)
     assert len(bank) > 16 and set(bank.families) == {"split_leap", "turn"}
