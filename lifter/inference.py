@@ -15,7 +15,7 @@ lengths and moves smoothly; `fit_to_image=False` returns the network's answer as
 Test-time flip (on by default when fitting): every window is also lifted mirrored (x negated,
 left and right swapped, with its own demonstration), mirrored back and averaged with the
 direct answer, as VideoPose3D does at test time, on the same overlapping windows: every frame
-is lifted four times (twice the network time of one pass, still a small share of the fit's).
+is lifted four times (twice the network time of one pass; the fit still takes most of the time).
 The average is exactly mirror-symmetric and lowers the error on validation data
 (BENCHMARKS.md). The raw answer (`fit_to_image=False`) stays one pass unless asked, because
 PhysNet was trained on that single-pass answer.

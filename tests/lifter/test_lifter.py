@@ -7,6 +7,7 @@ from safetensors.torch import save_file
 from finephys.lifter.bank import DemoBank
 from finephys.lifter.image_fit import ImageFitSettings
 from finephys.lifter.inference import Lifter, load_weights
+from finephys.lifter.windows import window_starts
 from finephys.lifter.model import LifterConfig, build_lifter
 from finephys.motion.synthetic import generate_clip
 from finephys.motion.cameras import orbit_camera, project_clip
@@ -97,8 +98,7 @@ def test_flip_lifts_every_overlapping_window_and_its_mirror(tmp_path, clip_2d, m
         return original(self, queries, bank, batch)
 
     monkeypatch.setattr(Lifter, "_lift_windows", counting)
-    t_len, w = pose2d.num_frames, config.window
-    half_stride = len(range(0, t_len - w + 1, w // 2)) + ((t_len - w) % (w // 2) != 0)
+    half_stride = len(window_starts(pose2d.num_frames, config.window, config.window // 2))
     lifter.with_test_time_flip(False)(pose2d)
     lifter.with_test_time_flip(True)(pose2d)
     # the same half-overlapping windows either way; with the flip, each also mirrored (one batch)
