@@ -6,14 +6,15 @@ depth. This stage solves for the global camera-frame joints X [T,17,3] that mini
 energy (a maximum-a-posteriori estimate with the lifter as the prior):
 
     E(X) = sum_tj  c_tj * rho(|project(X_tj) - u_tj| / (s_t * reprojection_std))   image
-         + sum_tb  |(X_child - X_parent) - (N_child - N_parent)|^2 / prior_std^2  lifter's pose
+         + sum_tb  |(X_child - X_parent) - (N_child - N_parent)|^2 / prior_std_b^2  lifter's pose
          + sum_t   |X_t0 - N_t0|^2 / root_prior_std^2                           lifter's root
          + sum_tb  (|X_child - X_parent| - L_b)^2 / bone_std^2                    rigid bones
          + sum_tj  |X_t+1 - 2 X_t + X_t-1|^2 / (accel_std / fps^2)^2              smooth motion
 
 with N the lifted pose, u the keypoints, c their confidence (0 for missing joints, which the
-image then does not pull), s_t the person's size in frame t (pixels, so the reprojection
-tolerance is a share of the body whatever the resolution), rho the pseudo-Huber function
+image then does not pull), prior_std_b the tolerance of bone b (below), s_t the person's size
+in frame t (pixels, so the reprojection tolerance is a share of the body whatever the
+resolution), rho the pseudo-Huber function
 (a left/right swap the detector reports with high confidence costs linearly, not
 quadratically; with ImageFitSettings.noise_scale > 0, the default, the tolerance also grows
 with the keypoints' jitter measured on the sequence itself, keypoint_noise, so exact 2D is
@@ -22,7 +23,14 @@ lifted ones, left and right equal.
 The lifter's pose is held bone by bone, not joint by joint: moving an upper arm to meet the
 image then carries the forearm along instead of pulling the wrist back to where the lifter put
 it (the joint-by-joint prior, |(X_tj - X_t0) - (N_tj - N_t0)|^2, remains as an option;
-validation and held-out scores of both in BENCHMARKS.md).
+validation and held-out scores of both in BENCHMARKS.md). Each bone is held as firmly as the
+lifter is sure of it: the lifter answers every frame several times (overlapping windows, each
+also mirrored: lifter/inference.py), and a bone on which those answers disagree more gets a
+looser tolerance, prior_std_b^2 proportional to the answers' spread on it (bone_spread), scaled
+so that the bones' mean is prior_std_m^2 (ImageFitSettings.pose_tolerance_from_spread; one
+tolerance for all, prior_std_m, when off or when the lift has a single answer per frame). A
+forearm the lifter cannot decide about then yields to the image, and the spine it is sure of
+does not.
 Minimised with L-BFGS (analytic gradient), started from N with its bones set to L (directions
 kept) and placed where it reprojects best: the stiff bone term is then satisfied from the first
 step, and the iterations go to the image instead of to straightening bones (on the validation
@@ -54,6 +62,7 @@ _INCIDENCE[_CHILD, np.arange(len(BONES))] = 1.0
 _INCIDENCE[_PARENT, np.arange(len(BONES))] = -1.0
 _INCIDENCE_T = np.ascontiguousarray(_INCIDENCE.T)
 MIN_FIT_DEPTH = 0.05  # m: a joint is kept at least this far in front of the camera while fitting
+MIN_RELATIVE_SPREAD = 0.1  # a bone's spread counts as at least this share of the bones' mean
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,9 @@ class ImageFitSettings:
     # tightly and noisy 2D loosely. 0: reprojection_std alone, whatever the input.
     noise_scale: float = 1.0
     prior_std_m: float = 0.1  # each bone (child minus parent) may leave the lifter's by about this
+    # True: each bone's tolerance follows the spread of the lifter's answers on it (bone_spread),
+    # with prior_std_m as the bones' root-mean-square tolerance; False: prior_std_m for every bone.
+    pose_tolerance_from_spread: bool = True
     prior_on_bones: bool = True  # False: each root-relative joint is held instead (the first design)
     root_prior_std_m: float = 0.8  # the root's position (its depth mostly) may move by about this
     bone_std_m: float = 0.02  # bone lengths stay within about this of their sequence length
@@ -134,6 +146,42 @@ def reprojection_tolerance(settings: ImageFitSettings, keypoints: np.ndarray, co
     return float(np.hypot(settings.reprojection_std, noise))
 
 
+def bone_spread(answers: np.ndarray, starts: list[int], consensus: np.ndarray) -> np.ndarray:
+    """How much the lifter's answers disagree on each bone: answers [N,W,17,3] (windows, each
+    placed at its start frame in `starts`; mirrored answers mirrored back), consensus [T,17,3]
+    (their blend) -> [16] mean squared distance (m^2) of an answer's bone vector from the
+    consensus's, over every answer and frame (frames past T, a short sequence's padding, left
+    out). All zeros when each frame has a single answer."""
+    consensus_bones = bone_vectors(np.asarray(consensus, dtype=np.float64))
+    total = np.zeros(len(BONES))
+    count = 0
+    for answer, start in zip(answers, starts):
+        frames = min(answer.shape[0], consensus_bones.shape[0] - start)
+        if frames <= 0:
+            continue
+        deviation = bone_vectors(np.asarray(answer[:frames], dtype=np.float64)) - consensus_bones[start:start + frames]
+        total += (deviation ** 2).sum(axis=(0, 2))
+        count += frames
+    return total / max(count, 1)
+
+
+def pose_tolerances(settings: ImageFitSettings, spread: Optional[np.ndarray]) -> np.ndarray:
+    """[16] the tolerance (m) of each bone of the lifter's pose: prior_std_m for all, or, with
+    settings.pose_tolerance_from_spread and a spread [16] (bone_spread) that is not all zero,
+    tolerance^2 proportional to the spread with mean prior_std_m^2. A bone's spread counts as at
+    least MIN_RELATIVE_SPREAD of the bones' mean, so one the answers agree on exactly is held
+    firmly but not frozen."""
+    uniform = np.full(len(BONES), settings.prior_std_m)
+    if not settings.pose_tolerance_from_spread or spread is None:
+        return uniform
+    spread = np.asarray(spread, dtype=np.float64)
+    if spread.shape != (len(BONES),) or not np.isfinite(spread).all() or not spread.mean() > 0:
+        return uniform
+    relative = np.maximum(spread / spread.mean(), MIN_RELATIVE_SPREAD)
+    relative /= relative.mean()
+    return settings.prior_std_m * np.sqrt(relative)
+
+
 def _dot(a: np.ndarray, b: np.ndarray) -> float:
     """Sum of a * b over all entries, without the temporary (the solve is many small calls)."""
     return float(np.vdot(a, b))
@@ -152,10 +200,12 @@ def _dot_last(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 class ImageFitEnergy:
     """The energy above and its gradient, written out by hand (numpy, float64): the solve is
     a few hundred small evaluations, where autograd's per-operation overhead would dominate.
-    Call with the flattened joints [T*17*3] -> (energy, gradient [T*17*3])."""
+    Call with the flattened joints [T*17*3] -> (energy, gradient [T*17*3]).
+    spread [16]: bone_spread of the lifter's answers (None: one tolerance for every bone)."""
 
     def __init__(self, lifted: np.ndarray, keypoints: np.ndarray, confidence: np.ndarray,
-                 camera: PinholeCamera, fps: float, settings: ImageFitSettings) -> None:
+                 camera: PinholeCamera, fps: float, settings: ImageFitSettings,
+                 spread: Optional[np.ndarray] = None) -> None:
         s = settings
         self.shape = lifted.shape
         self.lifted_rel = lifted - lifted[:, :1]
@@ -174,7 +224,10 @@ class ImageFitEnergy:
         self.huber_scale = s.robust ** 2
         self.inv_huber_px2 = 1.0 / (tolerance_px * s.robust) ** 2
         self.conf_over_tol2 = self.conf / tolerance_px ** 2
-        self.pose_weight = 1.0 / s.prior_std_m ** 2
+        if s.prior_on_bones:  # [16,1]: one weight per bone
+            self.pose_weight = (1.0 / pose_tolerances(s, spread) ** 2)[:, None]
+        else:
+            self.pose_weight = 1.0 / s.prior_std_m ** 2
         self.place_weight = 1.0 / s.root_prior_std_m ** 2
         self.bone_weight = 1.0 / s.bone_std_m ** 2
         accel_std = s.accel_std_si / float(fps) ** 2  # metres per frame^2
@@ -197,8 +250,9 @@ class ImageFitEnergy:
         d_bone = 0.0  # dE/d(bone vector) [T,16,3], added to the joints once, after the bone terms
         if self.prior_on_bones:
             pose = bone - self.lifted_bones
-            total += _dot(pose, pose) * self.pose_weight
-            d_bone = 2 * self.pose_weight * pose
+            weighted = self.pose_weight * pose
+            total += _dot(weighted, pose)
+            d_bone = 2 * weighted
         else:
             pose = x - x[:, :1] - self.lifted_rel
             total += _dot(pose, pose) * self.pose_weight
@@ -291,9 +345,11 @@ def rigid_starting_point(joints: np.ndarray, root: np.ndarray, lengths: np.ndarr
 def fit_to_image(
     joints: np.ndarray, root: np.ndarray, keypoints: np.ndarray, confidence: np.ndarray,
     camera: PinholeCamera, fps: float, settings: ImageFitSettings = ImageFitSettings(),
+    spread: Optional[np.ndarray] = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """joints [T,17,3] root-relative + root [T,3] (camera frame, metres), keypoints [T,17,2]
-    pixels, confidence [T,17] -> (joints [T,17,3] root-relative, root [T,3]) fitted."""
+    pixels, confidence [T,17] -> (joints [T,17,3] root-relative, root [T,3]) fitted.
+    spread [16]: bone_spread of the lifter's answers, for per-bone tolerances (None: one for all)."""
     joints = np.asarray(joints, dtype=np.float64)
     t_len = joints.shape[0]
     if joints.shape != (t_len, 17, 3) or np.shape(root) != (t_len, 3) or np.shape(keypoints) != (t_len, 17, 2) \
@@ -303,7 +359,7 @@ def fit_to_image(
             f"{list(np.shape(joints))}, {list(np.shape(root))}, {list(np.shape(keypoints))}, {list(np.shape(confidence))}")
     root = np.asarray(root, dtype=np.float64)
     lifted = joints + root[:, None]
-    energy = ImageFitEnergy(lifted, keypoints, confidence, camera, fps, settings)
+    energy = ImageFitEnergy(lifted, keypoints, confidence, camera, fps, settings, spread)
     start = rigid_starting_point(joints, root, energy.lengths, keypoints, confidence, camera) \
         if settings.rigid_start else lifted
     fitted = minimize_lbfgs(energy, start.ravel(), settings.iterations).reshape(lifted.shape)

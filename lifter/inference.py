@@ -17,7 +17,8 @@ left and right swapped, with its own demonstration), mirrored back and averaged 
 direct answer, as VideoPose3D does at test time, on the same overlapping windows: every frame
 is lifted four times (twice the network time of one pass; the fit still takes most of the time).
 The average is exactly mirror-symmetric and lowers the error on validation data
-(BENCHMARKS.md). The raw answer (`fit_to_image=False`) stays one pass unless asked, because
+(BENCHMARKS.md). How much the four answers disagree on each bone tells the fit how firmly to
+hold it (image_fit.bone_spread). The raw answer (`fit_to_image=False`) stays one pass unless asked, because
 PhysNet was trained on that single-pass answer.
 """
 from __future__ import annotations
@@ -34,7 +35,7 @@ from ..skeleton.errors import PoseDataError
 from ..skeleton.h36m import mirror_joints
 from ..skeleton.sequence import Pose2DSequence, Pose3DSequence
 from .bank import DemoBank
-from .image_fit import ImageFitSettings
+from .image_fit import ImageFitSettings, bone_spread
 from .image_fit import fit_to_image as fit_lift_to_image
 from .model import LifterConfig, build_lifter
 from .normalize import normalize_2d
@@ -132,16 +133,21 @@ class Lifter:
             bank = bank.for_frame_rate(pose2d.fps)
         if flip:  # one batch: the windows, then their mirror images
             both = self._lift_windows(np.concatenate([queries, mirror_joints(queries)]), bank, batch)
-            outputs = 0.5 * (both[:len(queries)] + mirror_joints(both[len(queries):]))
+            answers = np.concatenate([both[:len(queries)], mirror_joints(both[len(queries):])])
+            answer_starts = starts + starts
+            outputs = 0.5 * (answers[:len(queries)] + answers[len(queries):])
         else:
-            outputs = self._lift_windows(queries, bank, batch)
+            answers = outputs = self._lift_windows(queries, bank, batch)
+            answer_starts = starts
         joints = blend_windows(outputs, starts, t_len)
         joints = joints - joints[:, :1]  # exactly root-relative
         camera = PinholeCamera.from_image_size(pose2d.width, pose2d.height, focal_length_px)
         root, _ = camera.fit_root_translation(joints, pose2d.keypoints, pose2d.confidence)
         if fitting:
+            # where the answers disagree, the fit holds the lifter's bones more loosely
+            spread = bone_spread(answers, answer_starts, joints)
             joints, root = fit_lift_to_image(joints, root, pose2d.keypoints, pose2d.confidence, camera, pose2d.fps,
-                                             self.image_fit)
+                                             self.image_fit, spread)
         # The camera the trajectory was fitted for, so Fuse & Project can project back through it.
         camera_info = {"image_size": (pose2d.width, pose2d.height), "focal_length_px": float(camera.fx)}
         return Pose3DSequence(joints=joints, fps=pose2d.fps, root=root, confidence=pose2d.confidence,

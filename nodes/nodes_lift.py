@@ -62,7 +62,8 @@ class ICLLift3D(io.ComfyNode):
                                  tooltip="Fit the lifted 3D to the 2D it came from: it then "
                                  "reprojects onto the keypoints (confident ones most; as closely as "
                                  "their measured jitter allows), keeps its "
-                                 "bone lengths and moves smoothly. Off: the network's raw answer."),
+                                 "bone lengths and moves smoothly; the bones its answers disagree on "
+                                 "yield most to the image. Off: the network's raw answer."),
                 io.Combo.Input("test_time_flip", options=list(TEST_TIME_FLIP), default="auto", optional=True,
                                tooltip="Also lift the mirror image and average (a little more "
                                "accurate, a little slower). auto: on when fitting to the image, off "

@@ -105,6 +105,40 @@ def test_flip_lifts_every_overlapping_window_and_its_mirror(tmp_path, clip_2d, m
     assert batches == [half_stride, 2 * half_stride]
 
 
+def test_fit_gets_the_spread_of_the_lifters_answers(tmp_path, clip_2d, monkeypatch):
+    """The fitted lift hands the fit the spread of its four answers per frame (two windows,
+    each also mirrored), measured against the blended lift the fit starts from."""
+    import finephys.lifter.inference as inference
+    from finephys.lifter.image_fit import bone_spread
+
+    weights, config = _tiny(tmp_path)
+    _, _, pose2d = clip_2d
+    lifter = Lifter.from_files(weights)
+    seen, windows = [], []
+    original_fit, original_windows = inference.fit_lift_to_image, Lifter._lift_windows
+
+    def fit(joints, root, keypoints, confidence, camera, fps, settings, spread=None):
+        seen.append((joints.copy(), spread))
+        return original_fit(joints, root, keypoints, confidence, camera, fps, settings, spread)
+
+    def lift_windows(self, queries, bank, batch):
+        windows.append(original_windows(self, queries, bank, batch))
+        return windows[-1]
+
+    monkeypatch.setattr(inference, "fit_lift_to_image", fit)
+    monkeypatch.setattr(Lifter, "_lift_windows", lift_windows)
+    lifter(pose2d)
+    (lifted, spread), = seen
+    both = windows[0]
+    n = len(both) // 2
+    starts = window_starts(pose2d.num_frames, config.window, config.window // 2)
+    answers = np.concatenate([both[:n], mirror_joints(both[n:])])
+    np.testing.assert_allclose(spread, bone_spread(answers, starts + starts, lifted))
+    assert spread.shape == (16,) and (spread > 0).all()  # an untrained network: every bone disagrees
+    lifter.lift(pose2d, fit_to_image=False)  # the raw lift is not fitted
+    assert len(seen) == 1
+
+
 def test_bank_retrieval_save_and_load(tmp_path):
     bank = DemoBank.from_clips([generate_clip("split_leap", 2), generate_clip("turn", 2)], 9)
     assert len(bank) > 16 and set(bank.families) == {"split_leap", "turn"}
