@@ -34,7 +34,9 @@ does not.
 Minimised with L-BFGS (analytic gradient), started from N with its bones set to L (directions
 kept) and placed where it reprojects best: the stiff bone term is then satisfied from the first
 step, and the iterations go to the image instead of to straightening bones (on the validation
-sets this start in 60 iterations does what 100 from the lift do; BENCHMARKS.md). The defaults
+sets this start in 60 iterations does what 100 from the lift do; BENCHMARKS.md). It runs 100
+iterations: as many as the coordinate-major energy (ImageFitEnergy) fits in the time 60 took
+before it, and more pay since the per-bone tolerances (validation, BENCHMARKS.md). The defaults
 were chosen on the training clips and synthetic validation clips
 (benchmarks/lifter_fit_settings.py), never on the held-out ones.
 """
@@ -54,9 +56,10 @@ from .normalize import frame_sizes
 
 _PARENT = np.array([p for p, _ in BONES])
 _CHILD = np.array([c for _, c in BONES])
-# [17,16] incidence of the skeleton: +1 at a bone's child, -1 at its parent. Bone vectors are
-# _INCIDENCE.T @ joints and a bone gradient reaches the joints as _INCIDENCE @ it: one small
-# matrix product each, several times cheaper than fancy-indexed updates at this size.
+# [17,16] incidence of the skeleton: +1 at a bone's child, -1 at its parent. With the joints
+# coordinate-major, [3*T,17], the bone vectors are joints @ _INCIDENCE and a bone gradient
+# reaches the joints as gradient @ _INCIDENCE_T: one matrix product each for all frames,
+# several times cheaper than fancy-indexed updates at this size.
 _INCIDENCE = np.zeros((17, len(BONES)))
 _INCIDENCE[_CHILD, np.arange(len(BONES))] = 1.0
 _INCIDENCE[_PARENT, np.arange(len(BONES))] = -1.0
@@ -83,7 +86,7 @@ class ImageFitSettings:
     bone_std_m: float = 0.02  # bone lengths stay within about this of their sequence length
     accel_std_si: float = 80.0  # m/s^2: joint accelerations beyond this cost
     robust: float = 2.0  # pseudo-Huber knee, in units of reprojection_std
-    iterations: int = 60  # L-BFGS iterations (the speed budget: see BENCHMARKS.md)
+    iterations: int = 100  # L-BFGS iterations (the speed budget: see BENCHMARKS.md)
     rigid_start: bool = True  # start from the lift with the sequence's bone lengths (False: the lift as it is)
 
     def __post_init__(self) -> None:
@@ -187,45 +190,40 @@ def _dot(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.vdot(a, b))
 
 
-def _dot_last(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Sum of a * b over the last axis (2 or 3 long), written out: numpy's reduce over such a
-    short axis is several times slower at these sizes, and the solve makes hundreds of calls.
-    [...,K], [...,K] -> [...]."""
-    total = a[..., 0] * b[..., 0]
-    for k in range(1, a.shape[-1]):
-        total += a[..., k] * b[..., k]
-    return total
-
-
 class ImageFitEnergy:
     """The energy above and its gradient, written out by hand (numpy, float64): the solve is
     a few hundred small evaluations, where autograd's per-operation overhead would dominate.
-    Call with the flattened joints [T*17*3] -> (energy, gradient [T*17*3]).
+    The unknowns are kept coordinate-major, [3,T,17] flattened (pack / unpack convert from and
+    to joints [T,17,3]): x, y and depth are then contiguous planes, and the bone vectors of all
+    frames one matrix product; twice as fast per evaluation as joints-major at these sizes.
+    Call with pack(joints) [3*T*17] -> (energy, gradient [3*T*17], same layout).
     spread [16]: bone_spread of the lifter's answers (None: one tolerance for every bone)."""
 
     def __init__(self, lifted: np.ndarray, keypoints: np.ndarray, confidence: np.ndarray,
                  camera: PinholeCamera, fps: float, settings: ImageFitSettings,
                  spread: Optional[np.ndarray] = None) -> None:
         s = settings
-        self.shape = lifted.shape
-        self.lifted_rel = lifted - lifted[:, :1]
+        self.frames = lifted.shape[0]
+        lifted_rel = lifted - lifted[:, :1]
+        self.lengths = sequence_bone_lengths(lifted_rel)
         self.prior_on_bones = s.prior_on_bones
-        self.lifted_bones = bone_vectors(self.lifted_rel)
-        self.lifted_root = lifted[:, 0].copy()
-        self.lengths = sequence_bone_lengths(self.lifted_rel)
+        self.lifted_rel = self.pack(lifted_rel).reshape(3, self.frames, 17)
+        self.lifted_bones = np.ascontiguousarray(bone_vectors(lifted_rel).transpose(2, 0, 1))  # [3,T,16]
+        self.lifted_root = np.ascontiguousarray(lifted[:, 0].T)  # [3,T]
         uv = np.nan_to_num(np.asarray(keypoints, dtype=np.float64))
         self.conf = np.clip(np.nan_to_num(np.asarray(confidence, dtype=np.float64)), 0.0, 1.0)
         # pixels of image error that cost one unit, per frame: a share of the person's size
         sizes = person_sizes(np.asarray(keypoints), np.asarray(confidence))
         tolerance_px = sizes[:, None] * reprojection_tolerance(s, keypoints, confidence, sizes)
-        self.focal = np.array([camera.fx, camera.fy])
+        self.fx, self.fy = float(camera.fx), float(camera.fy)
         # the terms' constants, folded once
-        self.centre_minus_uv = np.array([camera.cx, camera.cy]) - uv
+        self.centre_minus_u = camera.cx - uv[..., 0]  # [T,17]
+        self.centre_minus_v = camera.cy - uv[..., 1]
         self.huber_scale = s.robust ** 2
         self.inv_huber_px2 = 1.0 / (tolerance_px * s.robust) ** 2
         self.conf_over_tol2 = self.conf / tolerance_px ** 2
-        if s.prior_on_bones:  # [16,1]: one weight per bone
-            self.pose_weight = (1.0 / pose_tolerances(s, spread) ** 2)[:, None]
+        if s.prior_on_bones:  # [16]: one weight per bone
+            self.pose_weight = 1.0 / pose_tolerances(s, spread) ** 2
         else:
             self.pose_weight = 1.0 / s.prior_std_m ** 2
         self.place_weight = 1.0 / s.root_prior_std_m ** 2
@@ -233,49 +231,70 @@ class ImageFitEnergy:
         accel_std = s.accel_std_si / float(fps) ** 2  # metres per frame^2
         self.accel_weight = 1.0 / accel_std ** 2
 
+    @staticmethod
+    def pack(joints: np.ndarray) -> np.ndarray:
+        """joints [T,17,3] -> the energy's unknowns [3*T*17] (coordinate-major)."""
+        return np.ascontiguousarray(np.asarray(joints, dtype=np.float64).transpose(2, 0, 1)).ravel()
+
+    def unpack(self, flat: np.ndarray) -> np.ndarray:
+        """The energy's unknowns [3*T*17] -> joints [T,17,3]."""
+        return np.ascontiguousarray(flat.reshape(3, self.frames, 17).transpose(1, 2, 0))
+
     def __call__(self, flat: np.ndarray) -> tuple[float, np.ndarray]:
-        x = flat.reshape(self.shape)
-        # image: pseudo-Huber of the reprojection error in units of the tolerance
-        in_front = x[..., 2] > MIN_FIT_DEPTH
-        inv_depth = 1.0 / np.where(in_front, x[..., 2], MIN_FIT_DEPTH)[..., None]  # [T,17,1]
-        error = x[..., :2] * inv_depth * self.focal + self.centre_minus_uv  # [T,17,2] px
-        soft = np.sqrt(1 + _dot_last(error, error) * self.inv_huber_px2)  # [T,17]
-        total = _dot(self.conf, soft - 1) * self.huber_scale
-        d_pixel = (self.conf_over_tol2 / soft)[..., None] * error * self.focal  # dE/d(x/z, y/z)
+        t_len = self.frames
+        x = flat.reshape(3, t_len, 17)
         grad = np.empty_like(x)
-        grad[..., :2] = d_pixel * inv_depth
-        grad[..., 2] = -_dot_last(d_pixel, x[..., :2]) * (inv_depth[..., 0] ** 2 * in_front)
+        # image: pseudo-Huber of the reprojection error in units of the tolerance
+        in_front = x[2] > MIN_FIT_DEPTH
+        inv_depth = 1.0 / np.where(in_front, x[2], MIN_FIT_DEPTH)  # [T,17]
+        error_u = x[0] * inv_depth
+        error_u *= self.fx
+        error_u += self.centre_minus_u  # px
+        error_v = x[1] * inv_depth
+        error_v *= self.fy
+        error_v += self.centre_minus_v
+        soft = np.sqrt(1 + (error_u * error_u + error_v * error_v) * self.inv_huber_px2)  # [T,17]
+        total = _dot(self.conf, soft - 1) * self.huber_scale
+        scale = self.conf_over_tol2 / soft
+        d_u = scale * error_u  # dE/d(x/z), dE/d(y/z)
+        d_u *= self.fx
+        d_v = scale * error_v
+        d_v *= self.fy
+        np.multiply(d_u, inv_depth, out=grad[0])
+        np.multiply(d_v, inv_depth, out=grad[1])
+        np.multiply(-(d_u * x[0] + d_v * x[1]), inv_depth * inv_depth * in_front, out=grad[2])
         # the lifter's pose (bone by bone, or joint by joint), and its root
-        bone = np.matmul(_INCIDENCE_T, x)  # [T,16,3] child minus parent
-        d_bone = 0.0  # dE/d(bone vector) [T,16,3], added to the joints once, after the bone terms
+        bone = (x.reshape(3 * t_len, 17) @ _INCIDENCE).reshape(3, t_len, 16)  # child minus parent
         if self.prior_on_bones:
             pose = bone - self.lifted_bones
-            weighted = self.pose_weight * pose
+            weighted = pose * self.pose_weight
             total += _dot(weighted, pose)
-            d_bone = 2 * weighted
+            d_bone = 2 * weighted  # dE/d(bone vector) [3,T,16], added to the joints after the bone terms
         else:
-            pose = x - x[:, :1] - self.lifted_rel
+            pose = x - x[:, :, :1] - self.lifted_rel
             total += _dot(pose, pose) * self.pose_weight
             pose *= 2 * self.pose_weight
             grad += pose
-            grad[:, 0] -= pose.sum(1)
-        place = x[:, 0] - self.lifted_root
+            grad[:, :, 0] -= pose.sum(2)
+            d_bone = np.zeros_like(bone)
+        place = x[:, :, 0] - self.lifted_root
         total += _dot(place, place) * self.place_weight
-        grad[:, 0] += 2 * self.place_weight * place
+        grad[:, :, 0] += 2 * self.place_weight * place
         # rigid bones
-        length = np.sqrt(_dot_last(bone, bone)) + 1e-12
+        length = np.sqrt(bone[0] * bone[0] + bone[1] * bone[1] + bone[2] * bone[2]) + 1e-12  # [T,16]
         stretch = length - self.lengths
         total += _dot(stretch, stretch) * self.bone_weight
-        d_bone = d_bone + (2 * self.bone_weight * stretch / length)[..., None] * bone
-        grad += np.matmul(_INCIDENCE, d_bone)  # each bone's gradient to its child, negated to its parent
+        d_bone += (2 * self.bone_weight * stretch / length) * bone
+        # each bone's gradient to its child, negated to its parent
+        grad += (d_bone.reshape(3 * t_len, 16) @ _INCIDENCE_T).reshape(3, t_len, 17)
         # smooth motion
-        if len(x) > 2:
-            accel = x[2:] - 2 * x[1:-1] + x[:-2]
+        if t_len > 2:
+            accel = x[:, 2:] - 2 * x[:, 1:-1] + x[:, :-2]
             total += _dot(accel, accel) * self.accel_weight
             accel *= 2 * self.accel_weight
-            grad[2:] += accel
-            grad[1:-1] -= 2 * accel
-            grad[:-2] += accel
+            grad[:, 2:] += accel
+            grad[:, 1:-1] -= 2 * accel
+            grad[:, :-2] += accel
         return total, grad.ravel()
 
 
@@ -362,7 +381,7 @@ def fit_to_image(
     energy = ImageFitEnergy(lifted, keypoints, confidence, camera, fps, settings, spread)
     start = rigid_starting_point(joints, root, energy.lengths, keypoints, confidence, camera) \
         if settings.rigid_start else lifted
-    fitted = minimize_lbfgs(energy, start.ravel(), settings.iterations).reshape(lifted.shape)
+    fitted = energy.unpack(minimize_lbfgs(energy, energy.pack(start), settings.iterations))
     # A diverged solve, or one that put joints behind the camera (the depth bound is only held
     # in the reprojection term; it happens with nonsense lifts, e.g. untrained weights): keep
     # the lifter's answer, never NaN or a body behind the camera.

@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 from finephys.lifter.image_fit import (MIN_RELATIVE_SPREAD, ImageFitEnergy, ImageFitSettings, bone_spread,
-                                       fit_to_image, keypoint_noise, minimize_lbfgs, pose_tolerances,
-                                       reprojection_tolerance, rigid_starting_point, sequence_bone_lengths)
+                                       fit_to_image, keypoint_noise, minimize_lbfgs, person_sizes,
+                                       pose_tolerances, reprojection_tolerance, rigid_starting_point,
+                                       sequence_bone_lengths)
 from finephys.motion.cameras import orbit_camera, project_clip
 from finephys.motion.noise2d import NOISY, corrupt
 from finephys.motion.synthetic import generate_clip
@@ -153,15 +154,45 @@ def test_gradient_matches_finite_differences(case, prior_on_bones, spread):
     energy = ImageFitEnergy(lifted, pose2d.keypoints[frames], pose2d.confidence[frames], camera, clip.fps,
                             ImageFitSettings(prior_on_bones=prior_on_bones), per_bone)
     if spread:  # the weights really differ from bone to bone
-        assert energy.pose_weight.shape == (16, 1) and energy.pose_weight[0, 0] > 5 * energy.pose_weight[-1, 0]
+        assert energy.pose_weight.shape == (16,) and energy.pose_weight[0] > 5 * energy.pose_weight[-1]
     x = lifted + np.random.default_rng(0).normal(0, 0.05, lifted.shape)
     x[2, 5, 2] = -0.5  # behind the camera: the image term must not pull its depth
-    x = x.ravel()
+    x = energy.pack(x)
     _, grad = energy(x)
     step = 1e-6
     numeric = np.array([(energy(x + step * e)[0] - energy(x - step * e)[0]) / (2 * step)
                         for e in np.eye(x.size)])
     assert np.abs(grad - numeric).max() < 1e-5 * np.abs(grad).max()
+
+
+@pytest.mark.parametrize("prior_on_bones", [True, False])
+def test_energy_is_the_documented_sum(case, prior_on_bones):
+    """The energy, written term by term from the module's formula on joints [T,17,3], equals
+    the packed, hand-optimised one; pack and unpack are inverses."""
+    clip, camera, truth, pose2d = case
+    frames = slice(20, 32)
+    lifted = truth.joints[frames] + truth.root[frames, None]
+    settings = ImageFitSettings(prior_on_bones=prior_on_bones)
+    spread = np.linspace(1e-4, 2e-3, 16)
+    kp, conf = pose2d.keypoints[frames], pose2d.confidence[frames]
+    energy = ImageFitEnergy(lifted, kp, conf, camera, clip.fps, settings, spread)
+    x = lifted + np.random.default_rng(1).normal(0, 0.03, lifted.shape)
+    np.testing.assert_array_equal(energy.unpack(energy.pack(x)), x)
+    sizes = person_sizes(kp, conf)
+    tolerance = sizes[:, None] * reprojection_tolerance(settings, kp, conf, sizes)  # [T,1] px
+    pixels = x[..., :2] / x[..., 2:] * np.array([camera.fx, camera.fy]) + np.array([camera.cx, camera.cy])
+    error = np.linalg.norm(pixels - kp, axis=-1) / tolerance / settings.robust
+    image = (conf * settings.robust ** 2 * (np.sqrt(1 + error ** 2) - 1)).sum()
+    lifted_rel = lifted - lifted[:, :1]
+    if prior_on_bones:
+        pose = ((bone_vectors(x) - bone_vectors(lifted)) ** 2).sum(-1) / pose_tolerances(settings, spread) ** 2
+    else:
+        pose = ((x - x[:, :1] - lifted_rel) ** 2).sum(-1) / settings.prior_std_m ** 2
+    root = ((x[:, 0] - lifted[:, 0]) ** 2).sum() / settings.root_prior_std_m ** 2
+    bones = ((bone_lengths(x) - sequence_bone_lengths(lifted_rel)) ** 2).sum() / settings.bone_std_m ** 2
+    accel = ((x[2:] - 2 * x[1:-1] + x[:-2]) ** 2).sum() / (settings.accel_std_si / clip.fps ** 2) ** 2
+    expected = image + pose.sum() + root + bones + accel
+    assert energy(energy.pack(x))[0] == pytest.approx(expected, rel=1e-9)
 
 
 @pytest.mark.parametrize("jitter", [0.01, 0.02, 0.04])
