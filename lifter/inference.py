@@ -18,8 +18,8 @@ direct answer, as VideoPose3D does at test time, on the same overlapping windows
 is lifted four times (twice the network time of one pass; the fit still takes most of the time).
 The average is exactly mirror-symmetric and lowers the error on validation data
 (BENCHMARKS.md). How much the four answers disagree on each bone tells the fit how firmly to
-hold it (image_fit.bone_spread). The raw answer (`fit_to_image=False`) stays one pass unless asked, because
-PhysNet was trained on that single-pass answer.
+hold it (image_fit.bone_spread). The raw answer (`fit_to_image=False`) stays one pass unless
+asked, because PhysNet was trained on that single-pass answer.
 """
 from __future__ import annotations
 
