@@ -155,14 +155,15 @@ def bone_spread(answers: np.ndarray, starts: list[int], consensus: np.ndarray) -
     (their blend) -> [16] mean squared distance (m^2) of an answer's bone vector from the
     consensus's, over every answer and frame (frames past T, a short sequence's padding, left
     out). All zeros when each frame has a single answer."""
-    consensus_bones = bone_vectors(np.asarray(consensus, dtype=np.float64))
+    consensus_bones = bone_vectors(np.asarray(consensus, dtype=np.float64))  # [T,16,3]
+    answer_bones = bone_vectors(np.asarray(answers, dtype=np.float64))  # [N,W,16,3]
     total = np.zeros(len(BONES))
     count = 0
-    for answer, start in zip(answers, starts):
-        frames = min(answer.shape[0], consensus_bones.shape[0] - start)
+    for bones, start in zip(answer_bones, starts):
+        frames = min(len(bones), len(consensus_bones) - start)
         if frames <= 0:
             continue
-        deviation = bone_vectors(np.asarray(answer[:frames], dtype=np.float64)) - consensus_bones[start:start + frames]
+        deviation = bones[:frames] - consensus_bones[start:start + frames]
         total += (deviation ** 2).sum(axis=(0, 2))
         count += frames
     return total / max(count, 1)
