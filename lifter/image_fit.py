@@ -34,16 +34,18 @@ does not.
 Minimised with L-BFGS (analytic gradient), started from N with its bones set to L (directions
 kept) and placed where it reprojects best: the stiff bone term is then satisfied from the first
 step, and the iterations go to the image instead of to straightening bones (on the validation
-sets this start in 60 iterations does what 100 from the lift do; BENCHMARKS.md). It runs 100
-iterations: as many as the coordinate-major energy (ImageFitEnergy) fits in the time 60 took
-before it, and more pay since the per-bone tolerances (validation, BENCHMARKS.md). The defaults
-were chosen on the training clips and synthetic validation clips
-(benchmarks/lifter_fit_settings.py), never on the held-out ones.
+sets this start in 60 iterations does what 100 from the lift do; BENCHMARKS.md). Each L-BFGS
+step starts from a preconditioner that inverts the smooth-motion term in time and the skeleton's
+priors across joints (lifter/fit_preconditioner.py): the slow motions in depth, which plain
+L-BFGS took hundreds of iterations over, then settle in tens. It runs 40 iterations: the fewest
+within 0.05 mm of converged on validation (benchmarks/lifter_fit_solver.py). The defaults were
+chosen on the training clips and synthetic validation clips (benchmarks/lifter_fit_settings.py,
+benchmarks/lifter_fit_solver.py), never on the held-out ones.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 import torch
@@ -52,6 +54,7 @@ from ..physnet.constraints import project_bone_lengths
 from ..skeleton.camera import PinholeCamera
 from ..skeleton.errors import PoseDataError
 from ..skeleton.h36m import BONES, SYMMETRIC_BONES, bone_lengths, bone_vectors
+from .fit_preconditioner import SmoothSkeletonPreconditioner
 from .normalize import frame_sizes
 
 _PARENT = np.array([p for p, _ in BONES])
@@ -83,10 +86,13 @@ class ImageFitSettings:
     pose_tolerance_from_spread: bool = True
     prior_on_bones: bool = True  # False: each root-relative joint is held instead (the first design)
     root_prior_std_m: float = 0.8  # the root's position (its depth mostly) may move by about this
-    bone_std_m: float = 0.02  # bone lengths stay within about this of their sequence length
+    bone_std_m: float = 0.01  # bone lengths stay within about this of their sequence length
     accel_std_si: float = 80.0  # m/s^2: joint accelerations beyond this cost
     robust: float = 2.0  # pseudo-Huber knee, in units of reprojection_std
-    iterations: int = 100  # L-BFGS iterations (the speed budget: see BENCHMARKS.md)
+    iterations: int = 50  # L-BFGS iterations (the speed budget: see BENCHMARKS.md)
+    # True: L-BFGS starts each step from SmoothSkeletonPreconditioner (lifter/fit_preconditioner.py),
+    # which reaches in 50 iterations what plain L-BFGS did in about 300; False: plain L-BFGS.
+    precondition: bool = True
     rigid_start: bool = True  # start from the lift with the sequence's bone lengths (False: the lift as it is)
 
     def __post_init__(self) -> None:
@@ -241,6 +247,37 @@ class ImageFitEnergy:
         """The energy's unknowns [3*T*17] -> joints [T,17,3]."""
         return np.ascontiguousarray(flat.reshape(3, self.frames, 17).transpose(1, 2, 0))
 
+    def joint_coupling(self) -> np.ndarray:
+        """[17,17] the pose prior's, bone lengths' and root prior's curvature between joints (the
+        same in every frame and coordinate): a weighted graph Laplacian of the skeleton (bone
+        lengths counted in every direction, though they hold only along the bone), plus the
+        root's prior. For the preconditioner."""
+        bone_weights = np.full(len(BONES), self.bone_weight)
+        if self.prior_on_bones:
+            bone_weights = bone_weights + self.pose_weight
+            coupling = 2 * (_INCIDENCE * bone_weights) @ _INCIDENCE.T
+        else:  # each joint held relative to the root: a star around joint 0
+            star = np.zeros((17, 16))
+            star[0], star[np.arange(1, 17), np.arange(16)] = -1.0, 1.0
+            coupling = 2 * (_INCIDENCE * bone_weights) @ _INCIDENCE.T + 2 * self.pose_weight * star @ star.T
+        coupling[0, 0] += 2 * self.place_weight
+        return coupling
+
+    def image_curvature(self, flat: np.ndarray) -> np.ndarray:
+        """[3] the image term's Gauss-Newton curvature at the unknowns flat [3*T*17], averaged
+        over frames and joints, per coordinate plane (x, y, depth). For the preconditioner."""
+        x = flat.reshape(3, self.frames, 17)
+        depth = np.maximum(x[2], MIN_FIT_DEPTH)
+        along_x = self.conf_over_tol2 * (self.fx / depth) ** 2
+        along_y = self.conf_over_tol2 * (self.fy / depth) ** 2
+        along_depth = along_x * (x[0] / depth) ** 2 + along_y * (x[1] / depth) ** 2
+        return np.array([along_x.mean(), along_y.mean(), along_depth.mean()])
+
+    def preconditioner(self, flat: np.ndarray) -> SmoothSkeletonPreconditioner:
+        """The preconditioner for a solve started at flat [3*T*17]."""
+        accel_weight = self.accel_weight if self.frames > 2 else 0.0
+        return SmoothSkeletonPreconditioner(self.frames, self.joint_coupling(), accel_weight, self.image_curvature(flat))
+
     def __call__(self, flat: np.ndarray) -> tuple[float, np.ndarray]:
         t_len = self.frames
         x = flat.reshape(3, t_len, 17)
@@ -299,11 +336,15 @@ class ImageFitEnergy:
         return total, grad.ravel()
 
 
-def minimize_lbfgs(energy, x: np.ndarray, iterations: int, memory: int = 5) -> np.ndarray:
+def minimize_lbfgs(energy, x: np.ndarray, iterations: int, memory: int = 5,
+                   precondition: Optional[Callable[[np.ndarray], np.ndarray]] = None) -> np.ndarray:
     """L-BFGS (two-loop recursion, backtracking Armijo line search) on energy(x) -> (value,
     gradient): x [N] -> the best x found in `iterations` steps. Written here, in elementwise
     numpy, rather than SciPy's L-BFGS-B, whose BLAS threads contend with torch's on a small
-    machine (4x slower on 2 cores) for a problem this size."""
+    machine (4x slower on 2 cores) for a problem this size.
+    precondition: v [N] -> H0 v, a symmetric positive definite approximation of the inverse
+    Hessian that every step starts from (lifter/fit_preconditioner.py); None: the usual scalar
+    H0 = s.y / y.y, and a first step of about 1 cm per coordinate."""
     value, grad = energy(x)
     history: list[tuple[np.ndarray, np.ndarray, float]] = []  # (s, y, 1 / y.s)
     for _ in range(iterations):
@@ -313,7 +354,9 @@ def minimize_lbfgs(energy, x: np.ndarray, iterations: int, memory: int = 5) -> n
             alpha = rho * _dot(step, direction)
             direction = direction - alpha * change
             alphas.append(alpha)
-        if history:
+        if precondition is not None:
+            direction = precondition(direction)
+        elif history:
             step, change, rho = history[-1]
             direction = direction / (rho * _dot(change, change))  # H0 = s.y / y.y
         else:  # no curvature known yet: a first step of about 1 cm per coordinate
@@ -324,7 +367,10 @@ def minimize_lbfgs(energy, x: np.ndarray, iterations: int, memory: int = 5) -> n
         slope = _dot(grad, direction)
         if not slope < 0:  # not a descent direction: start the memory afresh along -grad
             history.clear()
-            direction = -grad * (0.01 / max(float(np.abs(grad).max()), 1e-12))
+            if precondition is not None:
+                direction = precondition(-grad)
+            else:
+                direction = -grad * (0.01 / max(float(np.abs(grad).max()), 1e-12))
             slope = _dot(grad, direction)
             if not slope < 0:
                 break  # the gradient vanished: converged
@@ -382,7 +428,9 @@ def fit_to_image(
     energy = ImageFitEnergy(lifted, keypoints, confidence, camera, fps, settings, spread)
     start = rigid_starting_point(joints, root, energy.lengths, keypoints, confidence, camera) \
         if settings.rigid_start else lifted
-    fitted = energy.unpack(minimize_lbfgs(energy, energy.pack(start), settings.iterations))
+    x = energy.pack(start)
+    precondition = energy.preconditioner(x) if settings.precondition else None
+    fitted = energy.unpack(minimize_lbfgs(energy, x, settings.iterations, precondition=precondition))
     # A diverged solve, or one that put joints behind the camera (the depth bound is only held
     # in the reprojection term; it happens with nonsense lifts, e.g. untrained weights): keep
     # the lifter's answer, never NaN or a body behind the camera.
