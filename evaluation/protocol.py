@@ -183,23 +183,33 @@ def aggregate(per_case: list[tuple[BenchCase, dict[str, float]]]) -> dict[str, d
     return table
 
 
+def _estimate(estimator: Estimator, case: BenchCase) -> Pose3DSequence:
+    if getattr(estimator, "uses_camera_elevation", False):
+        return estimator(case.pose2d, elevation_deg=case.elevation_deg)
+    return estimator(case.pose2d)
+
+
 def evaluate(
-    estimator: Estimator, cases: list[BenchCase], ground_truth: bool = False
+    estimator: Estimator, cases: list[BenchCase], ground_truth: bool = False, warmup: bool = False
 ) -> tuple[dict[str, dict[str, float]], list[dict]]:
     """Run and score an estimator on every case. With ground_truth=True the case's own ground
     truth is scored instead (the sanity row; the estimator is not called).
+    warmup=True: the estimator first runs every case once untimed, so the speed measured is the
+    steady state of a batch (the first calls of a freshly loaded model cost up to ten times
+    more: allocation, torch's kernel choice for each new input shape); the scores come from the
+    timed pass.
 
     Returns (table {noise level: {metric: value}}, per-case records)."""
+    if warmup and not ground_truth:
+        for case in cases:
+            _estimate(estimator, case)
     per_case = []
     for case in cases:
         if ground_truth:
             estimate, seconds = case.gt, float("nan")
         else:
             start = time.perf_counter()
-            if getattr(estimator, "uses_camera_elevation", False):
-                estimate = estimator(case.pose2d, elevation_deg=case.elevation_deg)
-            else:
-                estimate = estimator(case.pose2d)
+            estimate = _estimate(estimator, case)
             seconds = time.perf_counter() - start
             if not isinstance(estimate, Pose3DSequence):
                 raise TypeError(f"an estimator must return a Pose3DSequence, got {type(estimate).__name__}")
