@@ -4,8 +4,9 @@ L-BFGS takes as its starting curvature (H0) at every step (lifter/image_fit.py m
 Why: the energy is stiff and soft at once. The smooth-motion term penalises second differences
 in time with a weight that, at 60 frames/s, exceeds the lifter's pose prior a hundredfold, while
 slow motions in depth are held only by that prior and the root's; plain L-BFGS (a scalar H0)
-then needs hundreds of iterations for what these slow modes settle to (validation: 100
-iterations 27.56 mm, 400 iterations 27.15). The preconditioner inverts the two couplings
+then needs hundreds of iterations for what these slow modes settle to (validation,
+benchmarks/lifter_fit_solver.py: 100 plain iterations 27.57 mm, 400 26.92; 50 preconditioned
+ones 26.99). The preconditioner inverts the two couplings
 exactly, each in its own basis, and the image term on average:
 
     H ~ 2 w_acc D^T D (x) I_17  +  I_T (x) K  +  lambda_c I        for each coordinate plane c

@@ -37,7 +37,7 @@ step, and the iterations go to the image instead of to straightening bones (on t
 sets this start in 60 iterations does what 100 from the lift do; BENCHMARKS.md). Each L-BFGS
 step starts from a preconditioner that inverts the smooth-motion term in time and the skeleton's
 priors across joints (lifter/fit_preconditioner.py): the slow motions in depth, which plain
-L-BFGS took hundreds of iterations over, then settle in tens. It runs 40 iterations: the fewest
+L-BFGS took hundreds of iterations over, then settle in tens. It runs 50 iterations: the fewest
 within 0.05 mm of converged on validation (benchmarks/lifter_fit_solver.py). The defaults were
 chosen on the training clips and synthetic validation clips (benchmarks/lifter_fit_settings.py,
 benchmarks/lifter_fit_solver.py), never on the held-out ones.
