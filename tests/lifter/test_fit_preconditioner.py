@@ -91,11 +91,12 @@ def _hessian_times(energy: ImageFitEnergy, x: np.ndarray, v: np.ndarray, step: f
     return (energy(x + step * v)[1] - energy(x - step * v)[1]) / (2 * step)
 
 
-def test_models_the_energy_it_preconditions():
+@pytest.mark.parametrize("prior_on_bones", [True, False])
+def test_models_the_energy_it_preconditions(prior_on_bones):
     """What the preconditioner is built from is the energy's own curvature: with the image and
     bone terms switched off (no confidence, bones free) the energy is quadratic and its Hessian
     is exactly 2 w_acc D^T D in time plus joint_coupling() in every frame (D the second
-    difference); with every term but the image's switched off, image_curvature is the mean
+    difference), with the lifter's pose held bone by bone or joint by joint; with every term but the image's switched off, image_curvature is the mean
     diagonal of the Hessian at a pose that reprojects exactly, per plane, and far smaller in
     depth than across the image."""
     clip = generate_clip("back_salto", 3)
@@ -109,7 +110,8 @@ def test_models_the_energy_it_preconditions():
     free = 1e6  # a tolerance so loose its term vanishes
 
     priors = ImageFitEnergy(lifted, kp, np.zeros_like(conf), camera, clip.fps,
-                            ImageFitSettings(bone_std_m=free), np.linspace(1e-4, 2e-3, 16))
+                            ImageFitSettings(bone_std_m=free, prior_on_bones=prior_on_bones),
+                            np.linspace(1e-4, 2e-3, 16))
     second = np.eye(t_len)[2:] - 2 * np.eye(t_len)[1:-1] + np.eye(t_len)[:-2]  # [T-2,T]
     expected = np.kron(np.eye(3), 2 * priors.accel_weight * np.kron(second.T @ second, np.eye(17))
                        + np.kron(np.eye(t_len), priors.joint_coupling()))
