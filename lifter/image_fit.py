@@ -252,14 +252,12 @@ class ImageFitEnergy:
         same in every frame and coordinate): a weighted graph Laplacian of the skeleton (bone
         lengths counted in every direction, though they hold only along the bone), plus the
         root's prior. For the preconditioner."""
-        bone_weights = np.full(len(BONES), self.bone_weight)
-        if self.prior_on_bones:
-            bone_weights = bone_weights + self.pose_weight
-            coupling = 2 * (_INCIDENCE * bone_weights) @ _INCIDENCE.T
-        else:  # each joint held relative to the root: a star around joint 0
+        bone_weights = self.bone_weight + (self.pose_weight if self.prior_on_bones else 0.0)
+        coupling = 2 * (_INCIDENCE * bone_weights) @ _INCIDENCE.T
+        if not self.prior_on_bones:  # each joint held relative to the root: a star around joint 0
             star = np.zeros((17, 16))
             star[0], star[np.arange(1, 17), np.arange(16)] = -1.0, 1.0
-            coupling = 2 * (_INCIDENCE * bone_weights) @ _INCIDENCE.T + 2 * self.pose_weight * star @ star.T
+            coupling += 2 * self.pose_weight * star @ star.T
         coupling[0, 0] += 2 * self.place_weight
         return coupling
 
@@ -345,6 +343,11 @@ def minimize_lbfgs(energy, x: np.ndarray, iterations: int, memory: int = 5,
     precondition: v [N] -> H0 v, a symmetric positive definite approximation of the inverse
     Hessian that every step starts from (lifter/fit_preconditioner.py); None: the usual scalar
     H0 = s.y / y.y, and a first step of about 1 cm per coordinate."""
+    def h0_without_history(v: np.ndarray) -> np.ndarray:  # at the start, and after a restart
+        if precondition is not None:
+            return precondition(v)
+        return v * (0.01 / max(float(np.abs(v).max()), 1e-12))  # a step of about 1 cm per coordinate
+
     value, grad = energy(x)
     history: list[tuple[np.ndarray, np.ndarray, float]] = []  # (s, y, 1 / y.s)
     for _ in range(iterations):
@@ -354,23 +357,18 @@ def minimize_lbfgs(energy, x: np.ndarray, iterations: int, memory: int = 5,
             alpha = rho * _dot(step, direction)
             direction = direction - alpha * change
             alphas.append(alpha)
-        if precondition is not None:
-            direction = precondition(direction)
-        elif history:
+        if history and precondition is None:
             step, change, rho = history[-1]
             direction = direction / (rho * _dot(change, change))  # H0 = s.y / y.y
-        else:  # no curvature known yet: a first step of about 1 cm per coordinate
-            direction = direction * (0.01 / max(float(np.abs(direction).max()), 1e-12))
+        else:
+            direction = h0_without_history(direction)
         for (step, change, rho), alpha in zip(history, reversed(alphas)):
             beta = rho * _dot(change, direction)
             direction = direction + (alpha - beta) * step
         slope = _dot(grad, direction)
         if not slope < 0:  # not a descent direction: start the memory afresh along -grad
             history.clear()
-            if precondition is not None:
-                direction = precondition(-grad)
-            else:
-                direction = -grad * (0.01 / max(float(np.abs(grad).max()), 1e-12))
+            direction = h0_without_history(-grad)
             slope = _dot(grad, direction)
             if not slope < 0:
                 break  # the gradient vanished: converged
